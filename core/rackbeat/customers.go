@@ -157,8 +157,11 @@ func (c *Client) PaymentTerms(ctx context.Context) ([]PaymentTerms, error) {
 
 // Account is what GET /self says about the token's account and user.
 type Account struct {
-	ID   int64  `json:"id"`
-	Name string `json:"name"`
+	ID          int64  `json:"id"`
+	AccountID   int64  `json:"account_id"`
+	CompanyName string `json:"company_name"`
+	Name        string `json:"name"`
+	Email       string `json:"email"`
 	// Raw is the whole answer, for fields this type does not name.
 	Raw json.RawMessage `json:"-"`
 }

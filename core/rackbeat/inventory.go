@@ -30,10 +30,10 @@ func (in AdjustmentInput) MarshalJSON() ([]byte, error) {
 	type line struct {
 		ItemID     string `json:"item_id"`
 		Quantity   num    `json:"quantity"`
-		LocationID int64  `json:"location_id,omitempty"`
+		LocationID int64  `json:"location,omitempty"`
 	}
 	w := struct {
-		LocationID int64  `json:"location_id,omitempty"`
+		LocationID int64  `json:"location,omitempty"`
 		Note       string `json:"note,omitempty"`
 		Lines      []line `json:"lines"`
 	}{LocationID: in.Location, Note: in.Note, Lines: []line{}}

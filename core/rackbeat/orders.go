@@ -106,8 +106,10 @@ type OrderInput struct {
 	// FindOrders can find it again.
 	Heading string
 	// OtherReference is also searchable: the channel order id belongs here too.
-	OtherReference  string
-	OrderDate       time.Time
+	OtherReference string
+	OrderDate      time.Time
+	// Location is the stock location the order draws from (0: Rackbeat's default).
+	Location        int64
 	DeliveryAddress *Address
 	Lines           []OrderLineInput
 }
@@ -120,6 +122,8 @@ type OrderLineInput struct {
 	Description        string
 	LinePrice          *decimal.Decimal
 	DiscountPercentage *decimal.Decimal
+	// Location overrides the order's stock location for this line.
+	Location int64
 }
 
 // MarshalJSON writes money and quantities as JSON numbers with every digit.
@@ -131,6 +135,7 @@ func (in OrderInput) MarshalJSON() ([]byte, error) {
 		Description        string `json:"description,omitempty"`
 		LinePrice          *num   `json:"line_price,omitempty"`
 		DiscountPercentage *num   `json:"discount_percentage,omitempty"`
+		Location           int64  `json:"location,omitempty"`
 	}
 	w := struct {
 		Number          *int64   `json:"number"`
@@ -144,12 +149,13 @@ func (in OrderInput) MarshalJSON() ([]byte, error) {
 		Heading         string   `json:"heading,omitempty"`
 		OtherReference  string   `json:"other_reference,omitempty"`
 		OrderDate       string   `json:"order_date,omitempty"`
+		Location        int64    `json:"location,omitempty"`
 		DeliveryAddress *Address `json:"delivery_address,omitempty"`
 		Lines           []line   `json:"lines"`
 	}{
 		CustomerID: in.CustomerID, EmployeeID: in.EmployeeID, OurReferenceID: in.OurReferenceID,
 		PaymentTermsID: in.PaymentTermsID, VATZone: in.VATZone, Currency: in.Currency, Locale: in.Locale,
-		Heading: in.Heading, OtherReference: in.OtherReference, DeliveryAddress: in.DeliveryAddress,
+		Heading: in.Heading, OtherReference: in.OtherReference, DeliveryAddress: in.DeliveryAddress, Location: in.Location,
 		Lines: []line{},
 	}
 	if in.Number != 0 {
@@ -161,7 +167,7 @@ func (in OrderInput) MarshalJSON() ([]byte, error) {
 	}
 	for _, l := range in.Lines {
 		w.Lines = append(w.Lines, line{ItemID: l.ItemID, Quantity: num(l.Quantity), Name: l.Name,
-			Description: l.Description, LinePrice: numOf(l.LinePrice), DiscountPercentage: numOf(l.DiscountPercentage)})
+			Description: l.Description, LinePrice: numOf(l.LinePrice), DiscountPercentage: numOf(l.DiscountPercentage), Location: l.Location})
 	}
 	return json.Marshal(w)
 }
