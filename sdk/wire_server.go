@@ -150,22 +150,25 @@ func (s *server) Check(ctx context.Context, req *pb.CheckRequest) (*pb.CheckResp
 	return out, nil
 }
 
-// capable returns the link as interface T, or an Unsupported status.
-func capable[T any](s *server, id string, what string) (T, error) {
+// capable returns the link as interface T, or an Unsupported status when
+// the connector does not declare the capability: the declaration is the
+// contract the host plans by, so an undeclared call is refused even when
+// the link happens to implement it.
+func capable[T any](s *server, id string, c Capability) (T, error) {
 	var zero T
 	l, err := s.link(id)
 	if err != nil {
 		return zero, err
 	}
 	t, ok := l.(T)
-	if !ok {
-		return zero, toStatus(Unsupported("connector %s does not support %s", s.desc.Name, what))
+	if !ok || !s.desc.Has(c) {
+		return zero, toStatus(Unsupported("connector %s does not declare capability %q", s.desc.Name, c))
 	}
 	return t, nil
 }
 
 func (s *server) ListLocations(ctx context.Context, req *pb.ListLocationsRequest) (*pb.ListLocationsResponse, error) {
-	l, err := capable[LocationLister](s, req.LinkId, "listing locations")
+	l, err := capable[LocationLister](s, req.LinkId, CapLocations)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +184,7 @@ func (s *server) ListLocations(ctx context.Context, req *pb.ListLocationsRequest
 }
 
 func (s *server) ListCategories(ctx context.Context, req *pb.ListCategoriesRequest) (*pb.ListCategoriesResponse, error) {
-	l, err := capable[CategoryLister](s, req.LinkId, "listing categories")
+	l, err := capable[CategoryLister](s, req.LinkId, CapCategories)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +204,7 @@ func readRequestFromProto(cursor string, ids, skus []string, pageSize int32) Rea
 }
 
 func (s *server) ReadProducts(req *pb.ReadProductsRequest, stream grpc.ServerStreamingServer[pb.ReadProductsResponse]) error {
-	l, err := capable[ProductReader](s, req.LinkId, "reading products")
+	l, err := capable[ProductReader](s, req.LinkId, CapProductsRead)
 	if err != nil {
 		return err
 	}
@@ -221,7 +224,7 @@ func (s *server) ReadProducts(req *pb.ReadProductsRequest, stream grpc.ServerStr
 }
 
 func (s *server) WriteProducts(ctx context.Context, req *pb.WriteProductsRequest) (*pb.WriteProductsResponse, error) {
-	l, err := capable[ProductWriter](s, req.LinkId, "writing products")
+	l, err := capable[ProductWriter](s, req.LinkId, CapProductsWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +251,7 @@ func (s *server) WriteProducts(ctx context.Context, req *pb.WriteProductsRequest
 }
 
 func (s *server) ReadOrders(req *pb.ReadOrdersRequest, stream grpc.ServerStreamingServer[pb.ReadOrdersResponse]) error {
-	l, err := capable[OrderReader](s, req.LinkId, "reading orders")
+	l, err := capable[OrderReader](s, req.LinkId, CapOrdersRead)
 	if err != nil {
 		return err
 	}
@@ -264,7 +267,7 @@ func (s *server) ReadOrders(req *pb.ReadOrdersRequest, stream grpc.ServerStreami
 }
 
 func (s *server) ReadStock(req *pb.ReadStockRequest, stream grpc.ServerStreamingServer[pb.ReadStockResponse]) error {
-	l, err := capable[StockReader](s, req.LinkId, "reading stock")
+	l, err := capable[StockReader](s, req.LinkId, CapStockRead)
 	if err != nil {
 		return err
 	}
@@ -284,7 +287,7 @@ func (s *server) ReadStock(req *pb.ReadStockRequest, stream grpc.ServerStreaming
 }
 
 func (s *server) WriteStock(ctx context.Context, req *pb.WriteStockRequest) (*pb.WriteStockResponse, error) {
-	l, err := capable[StockWriter](s, req.LinkId, "writing stock")
+	l, err := capable[StockWriter](s, req.LinkId, CapStockWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -304,7 +307,7 @@ func (s *server) WriteStock(ctx context.Context, req *pb.WriteStockRequest) (*pb
 }
 
 func (s *server) EnsureWebhooks(ctx context.Context, req *pb.EnsureWebhooksRequest) (*pb.EnsureWebhooksResponse, error) {
-	l, err := capable[WebhookHandler](s, req.LinkId, "webhooks")
+	l, err := capable[WebhookHandler](s, req.LinkId, CapWebhooks)
 	if err != nil {
 		return nil, err
 	}
@@ -320,7 +323,7 @@ func (s *server) EnsureWebhooks(ctx context.Context, req *pb.EnsureWebhooksReque
 }
 
 func (s *server) HandleWebhook(ctx context.Context, req *pb.HandleWebhookRequest) (*pb.HandleWebhookResponse, error) {
-	l, err := capable[WebhookHandler](s, req.LinkId, "webhooks")
+	l, err := capable[WebhookHandler](s, req.LinkId, CapWebhooks)
 	if err != nil {
 		return nil, err
 	}
@@ -336,7 +339,7 @@ func (s *server) HandleWebhook(ctx context.Context, req *pb.HandleWebhookRequest
 }
 
 func (s *server) StartAuthorization(ctx context.Context, req *pb.StartAuthorizationRequest) (*pb.StartAuthorizationResponse, error) {
-	l, err := capable[Authorizer](s, req.LinkId, "authorization")
+	l, err := capable[Authorizer](s, req.LinkId, CapAuthorize)
 	if err != nil {
 		return nil, err
 	}
@@ -348,7 +351,7 @@ func (s *server) StartAuthorization(ctx context.Context, req *pb.StartAuthorizat
 }
 
 func (s *server) CompleteAuthorization(ctx context.Context, req *pb.CompleteAuthorizationRequest) (*pb.CompleteAuthorizationResponse, error) {
-	l, err := capable[Authorizer](s, req.LinkId, "authorization")
+	l, err := capable[Authorizer](s, req.LinkId, CapAuthorize)
 	if err != nil {
 		return nil, err
 	}
@@ -360,7 +363,7 @@ func (s *server) CompleteAuthorization(ctx context.Context, req *pb.CompleteAuth
 }
 
 func (s *server) RefreshAuthorization(ctx context.Context, req *pb.RefreshAuthorizationRequest) (*pb.RefreshAuthorizationResponse, error) {
-	l, err := capable[Authorizer](s, req.LinkId, "authorization")
+	l, err := capable[Authorizer](s, req.LinkId, CapAuthorize)
 	if err != nil {
 		return nil, err
 	}
