@@ -155,6 +155,17 @@ func (s *Server) SetStock(sku string, branch, qty int) error {
 	return nil
 }
 
+// DeleteProduct removes a product and its stock, as if deleted in the Shopbox
+// dashboard; sales that sold it still name its uid.
+func (s *Server) DeleteProduct(uid int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.st.deleteProduct(uid) {
+		return notFound("product %d not found", uid)
+	}
+	return nil
+}
+
 // Products lists every product with its variances, in uid order.
 func (s *Server) Products() []ProductWithVariances {
 	s.mu.Lock()
@@ -276,6 +287,19 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /_sandbox/expire-tokens", func(w http.ResponseWriter, r *http.Request) {
 		s.ExpireTokens()
 		writeJSON(w, http.StatusOK, map[string]bool{"expired": true})
+	})
+	// Products change through the API's own create-or-update, without auth.
+	mux.HandleFunc("POST /_sandbox/products/create-or-update", s.createOrUpdateProduct)
+	mux.HandleFunc("DELETE /_sandbox/products/{uid}", func(w http.ResponseWriter, r *http.Request) {
+		uid, ok := pathUID(w, r)
+		if !ok {
+			return
+		}
+		if err := s.DeleteProduct(uid); err != nil {
+			writeError(w, statusOf(err), err.Error())
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("GET /_sandbox/stock", s.ctlGetStock)
 	mux.HandleFunc("POST /_sandbox/stock", s.ctlSetStock)

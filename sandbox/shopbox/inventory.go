@@ -44,7 +44,9 @@ func (s *Server) listInventories(w http.ResponseWriter, r *http.Request) {
 		if sku != "" && row.SKUCode != sku {
 			continue
 		}
-		if p := s.st.productByUID[row.Product]; p == nil || p.IsBOM {
+		// Rows of deleted or BOM products, and product-level rows of a product
+		// that has since gained variances, hold no stock a client could write.
+		if p := s.st.productByUID[row.Product]; p == nil || p.IsBOM || (row.ProductVariance == nil && len(p.Variances) > 0) {
 			continue
 		}
 		rows = append(rows, row)

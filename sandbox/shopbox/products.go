@@ -372,6 +372,9 @@ func (st *state) upsertProduct(in productIn, now int64) (p *Product, created boo
 			if old != nil && ref.Product == old.UID {
 				return unprocessable("bom_lines[%d].sku_code: a BOM product cannot contain itself", i)
 			}
+			if c := st.productByUID[ref.Product]; c != nil && c.IsBOM {
+				return unprocessable("bom_lines[%d].sku_code: %q is itself a BOM product; nested BOMs are not supported", i, l.SKUCode)
+			}
 		}
 	} else {
 		np.BOMLines = nil

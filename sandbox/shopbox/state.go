@@ -277,3 +277,26 @@ func unmarshalState(data []byte) (*state, error) {
 	st.reindex()
 	return st, nil
 }
+
+// deleteProduct removes a product and its stock; sales that sold it keep
+// their lines, as they would after a product is deleted at the till.
+func (st *state) deleteProduct(uid int) bool {
+	p := st.productByUID[uid]
+	if p == nil {
+		return false
+	}
+	st.unindexSKUs(p)
+	for _, v := range p.Variances {
+		delete(st.varianceOwner, v.UID)
+	}
+	delete(st.productByUID, uid)
+	st.products = slices.DeleteFunc(st.products, func(q *Product) bool { return q.UID == uid })
+	st.inventory = slices.DeleteFunc(st.inventory, func(r *InventoryRow) bool {
+		if r.Product != uid {
+			return false
+		}
+		delete(st.invByKey, invKey{r.Branch, r.Product, deref(r.ProductVariance)})
+		return true
+	})
+	return true
+}
