@@ -217,6 +217,9 @@ func (d *decoder) decodeStruct(path string, raw any, rv reflect.Value) {
 				d.decodeStruct(p, nil, rv.Field(i)) // for the defaults inside
 			} else {
 				setDefault(rv.Field(i), f)
+				if f.Tag.Get("check") == "path" {
+					rv.Field(i).SetString(d.resolvePath(rv.Field(i).String()))
+				}
 			}
 			continue
 		}

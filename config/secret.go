@@ -1,7 +1,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -88,7 +90,7 @@ func (d *decoder) resolveRef(ref string) (Secret, string) {
 			return Secret{}, `malformed reference "file:": write file:/path/to/secret`
 		}
 		full := d.resolvePath(p)
-		b, err := os.ReadFile(full)
+		b, err := readSecretFile(full)
 		if err != nil {
 			return Secret{}, fmt.Sprintf("cannot read secret file %s (referenced as %s): %s", full, ref, describeFileErr(err))
 		}
@@ -99,6 +101,29 @@ func (d *decoder) resolveRef(ref string) (Secret, string) {
 		return Secret{ref: ref, value: v}, ""
 	}
 	return Secret{}, "not a reference"
+}
+
+// maxSecretFile bounds what a file: reference may hold; secrets are short,
+// and a reference to a device or a huge file must not hang the loader.
+const maxSecretFile = 64 << 10
+
+func readSecretFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	if st.Size() > maxSecretFile {
+		return nil, fmt.Errorf("larger than %d bytes; a secret file holds just the secret", maxSecretFile)
+	}
+	return io.ReadAll(io.LimitReader(f, maxSecretFile))
 }
 
 // describeFileErr says why a file could not be read without repeating the
