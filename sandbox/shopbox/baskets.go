@@ -201,11 +201,12 @@ func (s *Server) pushesFor(event string, b *Basket) []push {
 		if wh.Event != event {
 			continue
 		}
-		s.st.deliverySeq++
 		h := http.Header{}
+		// Random, not a counter: a counter restored from a snapshot would
+		// repeat ids, and a receiver that de-duplicates would drop real pushes.
 		h.Set("Content-Type", "application/json")
 		h.Set("X-Shopbox-Event", event)
-		h.Set("X-Shopbox-Delivery", fmt.Sprintf("sbx-%d-%08d", s.opts.ClientID, s.st.deliverySeq))
+		h.Set("X-Shopbox-Delivery", "dlv_"+newToken()[:32])
 		h.Set("X-Shopbox-Timestamp", strconv.FormatInt(s.now().Unix(), 10))
 		h.Set("X-Shopbox-Signature", Sign(s.opts.PushSecret, body))
 		out = append(out, push{wh.URL, h, body})

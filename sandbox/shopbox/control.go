@@ -1,9 +1,11 @@
 package shopbox
 
 import (
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"strconv"
 )
 
@@ -257,6 +259,27 @@ func (s *Server) Restore(data []byte) error {
 	s.st = st
 	s.mu.Unlock()
 	return nil
+}
+
+// SnapshotFile writes Snapshot to path.
+func (s *Server) SnapshotFile(path string) error {
+	data, err := s.Snapshot()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		return fmt.Errorf("writing the Shopbox sandbox snapshot: %w", err)
+	}
+	return nil
+}
+
+// RestoreFile restores a snapshot written by SnapshotFile.
+func (s *Server) RestoreFile(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("reading the Shopbox sandbox snapshot: %w", err)
+	}
+	return s.Restore(data)
 }
 
 // stateSummary is GET /_sandbox/state.

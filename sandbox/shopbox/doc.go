@@ -11,6 +11,27 @@
 // Everything under /api/v3/ is the API; everything under /_sandbox/ is the
 // control API that tests and the demo drive (no auth, never faulted).
 //
+// # Control API
+//
+// Under /_sandbox/, without auth, never faulted or rate limited:
+//
+//	/_sandbox/faults                       the fault injector (GET, PUT, POST, DELETE; see package faults)
+//	GET  /_sandbox/state                   counts, branches, tags, webhooks, logins, inventory writes, fault counts
+//	POST /_sandbox/baskets                 place a sale: {"cash_register","staff","external_id",
+//	                                       "items":[{"sku","quantity","discount","price"}],"shipping","shipping_name"}
+//	POST /_sandbox/baskets/random          place a random sale (deterministic by Options.Seed)
+//	POST /_sandbox/baskets/{uid}/cancel    cancel a sale (puts stock back once)
+//	POST /_sandbox/expire-tokens           every access token issued so far expires now
+//	GET  /_sandbox/stock?sku=&branch=      [{"sku","branch","quantity"}]
+//	POST /_sandbox/stock                   {"sku","branch","quantity"}: a stock count at the till
+//	POST /_sandbox/products/create-or-update   the API's create-or-update, without auth
+//	DELETE /_sandbox/products/{uid}        delete a product (its sales keep naming it)
+//	GET  /_sandbox/inventory-writes        every POST /product-inventories with its note
+//	GET  /_sandbox/pushes                  every push delivery attempt
+//	GET  /_sandbox/snapshot, POST /_sandbox/restore   the whole state as JSON
+//
+// The same operations are Go methods on Server for in-process tests.
+//
 // # Guesses
 //
 // Where the real API is unknown the sandbox guesses once, here, and the
@@ -59,7 +80,8 @@
 //   - Push: POST /webhooks {"event":"basket.created"|"basket.canceled","url"}
 //     registers a URL (GET /webhooks lists, DELETE /webhooks/{uid} removes).
 //     Each delivery is a POST whose body is the basket JSON (unwrapped) with
-//     headers X-Shopbox-Event (the event), X-Shopbox-Delivery (unique id),
+//     headers X-Shopbox-Event (the event), X-Shopbox-Delivery (a random unique
+//     id, "dlv_" and 32 hex digits, the same on every retry of one push),
 //     X-Shopbox-Timestamp (unix seconds) and X-Shopbox-Signature:
 //     sha256=<hex HMAC-SHA256 of the raw body keyed with Options.PushSecret>.
 //     Failed deliveries are retried by the delivery package.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"sync"
@@ -283,6 +284,17 @@ func TestSnapshotRestoreRoundTrip(t *testing.T) {
 	}
 	if got := f.srv.PlaceRandomSale(); got != wantNext {
 		t.Errorf("random sale after restore has uid %d, want %d (the sequence continues from the snapshot)", got, wantNext)
+	}
+	path := filepath.Join(t.TempDir(), "shopbox.json")
+	if err := f.srv.SnapshotFile(path); err != nil {
+		t.Fatal(err)
+	}
+	f.srv.PlaceRandomSale()
+	if err := f.srv.RestoreFile(path); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.srv.Baskets()); n != 2 {
+		t.Errorf("%d baskets after restoring the file, want 2", n)
 	}
 	// The API still works with the restored state and the old token.
 	f.api("GET", "/api/v3/baskets", 200, nil)

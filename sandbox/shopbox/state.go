@@ -32,7 +32,6 @@ type state struct {
 	baskets       []*Basket
 	webhooks      []*Webhook
 	invWrites     []InventoryWrite
-	deliverySeq   int
 	rng           *rand.PCG
 
 	productByUID  map[int]*Product
@@ -233,7 +232,6 @@ type snapshot struct {
 	Baskets         []*Basket              `json:"baskets"`
 	Webhooks        []*Webhook             `json:"webhooks"`
 	InventoryWrites []InventoryWrite       `json:"inventory_writes"`
-	DeliverySeq     int                    `json:"delivery_seq"`
 	Rng             []byte                 `json:"rng"`
 }
 
@@ -245,7 +243,7 @@ func (st *state) marshal() ([]byte, error) {
 	snap := snapshot{
 		Version: 1, NextUID: st.nextUID, Tags: st.tags, Branches: st.branches,
 		VarianceTypes: st.varianceTypes, Inventory: st.inventory, Baskets: st.baskets,
-		Webhooks: st.webhooks, InventoryWrites: st.invWrites, DeliverySeq: st.deliverySeq, Rng: rng,
+		Webhooks: st.webhooks, InventoryWrites: st.invWrites, Rng: rng,
 	}
 	for _, p := range st.products {
 		snap.Products = append(snap.Products, cloneProduct(p))
@@ -264,7 +262,7 @@ func unmarshalState(data []byte) (*state, error) {
 	st := &state{
 		nextUID: snap.NextUID, tags: snap.Tags, branches: snap.Branches, varianceTypes: snap.VarianceTypes,
 		inventory: snap.Inventory, baskets: snap.Baskets, webhooks: snap.Webhooks,
-		invWrites: snap.InventoryWrites, deliverySeq: snap.DeliverySeq, rng: &rand.PCG{},
+		invWrites: snap.InventoryWrites, rng: &rand.PCG{},
 	}
 	if err := st.rng.UnmarshalBinary(snap.Rng); err != nil {
 		return nil, fmt.Errorf("restoring the random generator from the snapshot: %w", err)
