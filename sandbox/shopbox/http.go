@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -240,17 +239,13 @@ func newToken() string {
 func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		client := q.Get("client")
-		if client != "" && client != strconv.Itoa(s.opts.ClientID) {
-			if err := s.checkToken(q); err != nil {
-				writeError(w, http.StatusUnauthorized, err.Error())
-				return
-			}
-			writeError(w, http.StatusForbidden, "You are not allowed to access client "+client)
+		if msg := s.refusal(q); msg != "" {
+			writeError(w, http.StatusUnauthorized, msg)
 			return
 		}
-		if err := s.checkToken(q); err != nil {
-			writeError(w, http.StatusUnauthorized, err.Error())
+		client := q.Get("client")
+		if client != "" && client != strconv.Itoa(s.opts.ClientID) {
+			writeError(w, http.StatusForbidden, "You are not allowed to access client "+client)
 			return
 		}
 		if q.Get("api-token") == "" && client == "" {
@@ -261,32 +256,32 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-var errNoCredentials = errors.New("Your request was made with invalid credentials: pass accessToken and client, or api-token")
-
-// checkToken validates the credential in the query; its errors never echo the token.
-func (s *Server) checkToken(q url.Values) error {
+// refusal says why the credential in the query is refused, or "" when it is
+// accepted. It never echoes the token.
+func (s *Server) refusal(q url.Values) string {
+	const prefix = "Your request was made with invalid credentials: "
 	if tok := q.Get("api-token"); tok != "" {
 		for _, t := range s.opts.APITokens {
 			if subtle.ConstantTimeCompare([]byte(t), []byte(tok)) == 1 {
-				return nil
+				return ""
 			}
 		}
-		return errors.New("Your request was made with invalid credentials: unknown api-token")
+		return prefix + "unknown api-token"
 	}
 	tok := q.Get("accessToken")
 	if tok == "" {
-		return errNoCredentials
+		return prefix + "pass accessToken and client, or api-token"
 	}
 	s.mu.Lock()
 	exp, known := s.tokens[tok]
 	s.mu.Unlock()
 	if !known {
-		return errors.New("Your request was made with invalid credentials: unknown accessToken")
+		return prefix + "unknown accessToken"
 	}
 	if !s.now().Before(exp) {
-		return errors.New("Your request was made with invalid credentials: the accessToken has expired, log in again")
+		return prefix + "the accessToken has expired, log in again"
 	}
-	return nil
+	return ""
 }
 
 // limiter is a token bucket on the injected clock.
