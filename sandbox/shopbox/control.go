@@ -151,6 +151,9 @@ func (s *Server) SetStock(sku string, branch, qty int) error {
 	if s.st.branchByUID[branch] == nil {
 		return unprocessable("branch: branch %d does not exist", branch)
 	}
+	if p := s.st.productByUID[ref.Product]; p.IsBOM {
+		return unprocessable("sku: %q is a BOM product and has no stock of its own", sku)
+	}
 	now := s.now().Unix()
 	r := s.st.row(branch, ref, now)
 	r.Quantity, r.UpdatedTime = qty, now

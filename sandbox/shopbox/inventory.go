@@ -33,23 +33,19 @@ func (s *Server) listInventories(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("branch %d not found; GET /branches lists them", branch))
 		return
 	}
-	var rows []*InventoryRow
-	for _, row := range s.st.inventory {
-		if branchSet && int64(row.Branch) != branch {
-			continue
+	rows := s.st.inventory
+	if branchSet {
+		rows = s.st.invByBranch[int(branch)]
+	}
+	if productSet || sku != "" {
+		var kept []*InventoryRow
+		for _, row := range rows {
+			if (productSet && int64(row.Product) != product) || (sku != "" && row.SKUCode != sku) {
+				continue
+			}
+			kept = append(kept, row)
 		}
-		if productSet && int64(row.Product) != product {
-			continue
-		}
-		if sku != "" && row.SKUCode != sku {
-			continue
-		}
-		// Rows of deleted or BOM products, and product-level rows of a product
-		// that has since gained variances, hold no stock a client could write.
-		if p := s.st.productByUID[row.Product]; p == nil || p.IsBOM || (row.ProductVariance == nil && len(p.Variances) > 0) {
-			continue
-		}
-		rows = append(rows, row)
+		rows = kept
 	}
 	ans := buildList(r, pg, rows, func(row *InventoryRow) any {
 		out := inventoryOut{InventoryRow: *row}

@@ -404,10 +404,12 @@ func (st *state) upsertProduct(in productIn, now int64) (p *Product, created boo
 		st.addProduct(p, now)
 		return p, true, 0, nil
 	}
+	before := old.units()
 	st.unindexSKUs(old)
 	*old = np
 	st.indexSKUsFresh(old)
 	st.ensureRows(old, now)
+	st.pruneRows(old, before)
 	return old, false, 0, nil
 }
 

@@ -365,3 +365,41 @@ func skuOf(p ProductWithVariances) string {
 	}
 	return p.SKUCode
 }
+
+func TestInventoryRowsFollowTheProductsUnits(t *testing.T) {
+	f := start(t, Options{})
+	f.login()
+	br := f.srv.Branches()[0]
+	rowsOf := func(uid int) []map[string]any {
+		var out []map[string]any
+		for page := 1; ; page++ {
+			ans := f.api("GET", "/api/v3/product-inventories", 200, nil, "branch", strconv.Itoa(br.UID), "per-page", "100", "page", strconv.Itoa(page))
+			for _, r := range list(ans) {
+				if num(r["product"]) == int64(uid) {
+					out = append(out, r)
+				}
+			}
+			if len(list(ans)) < 100 {
+				return out
+			}
+		}
+	}
+	p := data(f.api("POST", "/api/v3/products/create-or-update", 201, map[string]any{"name": "Enkel", "sku_code": "SIMPLE-1", "selling_price": 5000}))
+	uid := int(num(p["uid"]))
+	if rows := rowsOf(uid); len(rows) != 1 || rows[0]["product_variance"] != nil || num(rows[0]["quantity"]) != 0 {
+		t.Fatalf("a new simple product has rows %v, want one product-level row at 0", rows)
+	}
+	f.api("POST", "/api/v3/products/create-or-update", 200, map[string]any{"uid": uid, "variants": []any{
+		map[string]any{"uid": 0, "sku_code": "SIMPLE-1-A"}, map[string]any{"uid": 0, "sku_code": "SIMPLE-1-B"},
+	}})
+	rows := rowsOf(uid)
+	if len(rows) != 2 || rows[0]["product_variance"] == nil || rows[1]["sku_code"] != "SIMPLE-1-B" {
+		t.Errorf("after gaining variances the rows are %v, want one per variance", rows)
+	}
+	if err := f.srv.DeleteProduct(uid); err != nil {
+		t.Fatal(err)
+	}
+	if rows := rowsOf(uid); len(rows) != 0 {
+		t.Errorf("a deleted product still lists %d rows at its branch", len(rows))
+	}
+}

@@ -41,6 +41,7 @@ type state struct {
 	tagByUID      map[int]*Tag
 	valueUIDs     map[int]bool
 	invByKey      map[invKey]*InventoryRow
+	invByBranch   map[int][]*InventoryRow // uid order, so a branch's page is a slice
 	basketByUID   map[int]*Basket
 	bySKU         map[string][]unitRef
 }
@@ -65,6 +66,7 @@ func (st *state) reindex() {
 	st.tagByUID = map[int]*Tag{}
 	st.valueUIDs = map[int]bool{}
 	st.invByKey = map[invKey]*InventoryRow{}
+	st.invByBranch = map[int][]*InventoryRow{}
 	st.basketByUID = map[int]*Basket{}
 	st.bySKU = map[string][]unitRef{}
 	for _, t := range st.tags {
@@ -87,6 +89,7 @@ func (st *state) reindex() {
 	}
 	for _, r := range st.inventory {
 		st.invByKey[invKey{r.Branch, r.Product, deref(r.ProductVariance)}] = r
+		st.invByBranch[r.Branch] = append(st.invByBranch[r.Branch], r)
 	}
 	for _, b := range st.baskets {
 		st.basketByUID[b.UID] = b
@@ -198,6 +201,7 @@ func (st *state) row(branch int, u unitRef, now int64) *InventoryRow {
 	}
 	st.inventory = append(st.inventory, r)
 	st.invByKey[k] = r
+	st.invByBranch[branch] = append(st.invByBranch[branch], r)
 	return r
 }
 
@@ -289,12 +293,43 @@ func (st *state) deleteProduct(uid int) bool {
 	}
 	delete(st.productByUID, uid)
 	st.products = slices.DeleteFunc(st.products, func(q *Product) bool { return q.UID == uid })
-	st.inventory = slices.DeleteFunc(st.inventory, func(r *InventoryRow) bool {
-		if r.Product != uid {
+	st.removeRows(func(r *InventoryRow) bool { return r.Product == uid })
+	return true
+}
+
+// removeRows drops the inventory rows drop selects from every index.
+func (st *state) removeRows(drop func(*InventoryRow) bool) {
+	gone := func(r *InventoryRow) bool {
+		if !drop(r) {
 			return false
 		}
 		delete(st.invByKey, invKey{r.Branch, r.Product, deref(r.ProductVariance)})
 		return true
+	}
+	st.inventory = slices.DeleteFunc(st.inventory, gone)
+	for b, rows := range st.invByBranch {
+		st.invByBranch[b] = slices.DeleteFunc(rows, drop)
+	}
+}
+
+// pruneRows drops the rows of units p had before an update and has no more:
+// it became a BOM, gained variances, or lost one. Most updates change no
+// units and cost nothing here.
+func (st *state) pruneRows(p *Product, before []unitRef) {
+	keep := map[unitRef]bool{}
+	for _, u := range p.units() {
+		keep[u] = true
+	}
+	stale := map[unitRef]bool{}
+	for _, u := range before {
+		if !keep[u] {
+			stale[u] = true
+		}
+	}
+	if len(stale) == 0 {
+		return
+	}
+	st.removeRows(func(r *InventoryRow) bool {
+		return stale[unitRef{r.Product, deref(r.ProductVariance)}]
 	})
-	return true
 }
