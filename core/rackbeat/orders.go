@@ -25,10 +25,10 @@ type Order struct {
 	VATZone            string          `json:"vat_zone"`
 	Locale             string          `json:"locale"`
 	OrderDate          string          `json:"order_date"`
-	TotalLowVAT        decimal.Decimal `json:"total_low_vat"`
-	TotalExclVAT       decimal.Decimal `json:"total_excl_vat"`
+	Location           Ref             `json:"location"`
+	Total              decimal.Decimal `json:"total_total"` // excluding VAT
 	TotalVAT           decimal.Decimal `json:"total_vat"`
-	TotalInclVAT       decimal.Decimal `json:"total_incl_vat"`
+	TotalInclVAT       decimal.Decimal `json:"total_total_incl_vat"`
 	IsDraft            bool            `json:"is_draft"`
 	IsBooked           bool            `json:"is_booked"`
 	IsReadyForShipping bool            `json:"is_ready_for_shipping"`
@@ -68,6 +68,8 @@ type OrderLine struct {
 	Quantity           decimal.Decimal `json:"quantity"`
 	LinePrice          decimal.Decimal `json:"line_price"`
 	DiscountPercentage decimal.Decimal `json:"discount_percentage"`
+	LineTotal          decimal.Decimal `json:"line_total"`
+	Location           Ref             `json:"location"`
 }
 
 // UnmarshalJSON reads item_id as a string or a number, or from a nested item.
@@ -253,25 +255,23 @@ func (c *Client) MarkReadyForShipping(ctx context.Context, number int64) (Order,
 	return o, err
 }
 
-// Shipment is a delivery made from an order.
-type Shipment struct {
-	ID     int64 `json:"id"`
-	Number int64 `json:"number"`
-}
-
-// CreateShipment ships a booked order in full.
-func (c *Client) CreateShipment(ctx context.Context, number int64) (Shipment, error) {
-	var s Shipment
+// CreateShipment ships a booked order in full and returns the order as it
+// is afterwards. Not repeated after a lost answer: on Retryable, read the
+// order and check IsShipped.
+func (c *Client) CreateShipment(ctx context.Context, number int64) (Order, error) {
+	var o Order
 	err := c.one(ctx, request{method: http.MethodPost, path: orderPath(number) + "/create-shipment", body: map[string]any{},
-		op: "ship " + orderName(number)}, "shipment", &s)
-	return s, err
+		op: "ship " + orderName(number)}, "order", &o)
+	return o, err
 }
 
 // Invoice is a customer invoice made from an order.
 type Invoice struct {
-	ID       int64 `json:"id"`
-	Number   int64 `json:"number"`
-	IsBooked bool  `json:"is_booked"`
+	ID          int64 `json:"id"`
+	Number      int64 `json:"number"`
+	OrderNumber int64 `json:"order_number"`
+	IsBooked    bool  `json:"is_booked"`
+	IsDraft     bool  `json:"is_draft"`
 }
 
 // ConvertToInvoice turns an order into an invoice, booked when book is true.
@@ -283,17 +283,25 @@ func (c *Client) ConvertToInvoice(ctx context.Context, number int64, book bool) 
 	return inv, err
 }
 
-// SetOrderFields sets custom field values on an order.
+// SetOrderFields sets custom field values on an order (other fields keep
+// their values).
+//
+// The body carries the values twice: as custom_fields [{id, value}], the
+// form Rackbeat's official PHP client sends, and as field_values
+// [{field_id, value}], the form products use. Rackbeat's Laravel backend
+// ignores keys it does not know, so one body fits either reading.
 func (c *Client) SetOrderFields(ctx context.Context, number int64, values []FieldValue) error {
 	type cf struct {
 		ID    int64  `json:"id"`
 		Value string `json:"value"`
 	}
 	body := struct {
-		CustomFields []cf `json:"custom_fields"`
-	}{CustomFields: []cf{}}
+		CustomFields []cf         `json:"custom_fields"`
+		FieldValues  []FieldValue `json:"field_values"`
+	}{CustomFields: []cf{}, FieldValues: []FieldValue{}}
 	for _, v := range values {
 		body.CustomFields = append(body.CustomFields, cf{ID: v.FieldID, Value: v.Value})
+		body.FieldValues = append(body.FieldValues, v)
 	}
 	_, err := c.do(ctx, request{method: http.MethodPut, path: orderPath(number) + "/fields", body: body,
 		op: "set custom fields of " + orderName(number)}, nil)
