@@ -41,6 +41,16 @@ type Order struct {
 	UpdatedAt          Time            `json:"updated_at"`
 }
 
+// Field returns the value of custom field id and whether the order has it.
+func (o Order) Field(id int64) (string, bool) {
+	for _, fv := range o.FieldValues {
+		if fv.FieldID == id {
+			return fv.Value, true
+		}
+	}
+	return "", false
+}
+
 // State names the furthest step the order has reached: "cancelled",
 // "invoiced", "shipped", "ready_for_shipping", "booked" or "draft".
 func (o Order) State() string {
@@ -235,6 +245,30 @@ func (c *Client) OrdersPage(ctx context.Context, page, limit int, f Filter) (Pag
 // yourself if you need an exact one).
 func (c *Client) FindOrders(ctx context.Context, search string) ([]Order, error) {
 	return Collect(c.Orders(ctx, Filter{Search: search}))
+}
+
+// FindOrderByReference returns the order whose heading or other reference
+// is exactly ref (the channel order id the flow wrote there), and whether
+// there is one; the lowest number wins if several match. This is the look-up
+// that heals a create whose answer was lost.
+func (c *Client) FindOrderByReference(ctx context.Context, ref string) (Order, bool, error) {
+	if ref == "" {
+		return Order{}, false, nil
+	}
+	var best Order
+	found := false
+	for o, err := range c.Orders(ctx, Filter{Search: ref}) {
+		if err != nil {
+			return Order{}, false, err
+		}
+		if o.Heading != ref && o.OtherReference != ref {
+			continue
+		}
+		if !found || o.Number < best.Number {
+			best, found = o, true
+		}
+	}
+	return best, found, nil
 }
 
 // BookOrder books a draft order; sendMail asks Rackbeat to e-mail the
