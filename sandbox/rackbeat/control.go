@@ -264,6 +264,12 @@ func (s *Server) SaveFile(path string) error {
 	return nil
 }
 
+// SnapshotFile is SaveFile, under the name the other sandboxes use.
+func (s *Server) SnapshotFile(path string) error { return s.SaveFile(path) }
+
+// RestoreFile is LoadFile, under the name the other sandboxes use.
+func (s *Server) RestoreFile(path string) error { return s.LoadFile(path) }
+
 // LoadFile restores a snapshot from path.
 func (s *Server) LoadFile(path string) error {
 	b, err := os.ReadFile(path)
@@ -284,7 +290,7 @@ func (s *Server) controlRoutes() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]any{
 			"service": "rackbeat", "api": "/api/", "tokens": s.Tokens(),
 			"control": []string{"GET|PUT|POST|DELETE /_sandbox/faults", "GET /_sandbox/state", "POST /_sandbox/stock",
-				"POST /_sandbox/products", "POST /_sandbox/snapshot", "POST /_sandbox/restore",
+				"POST /_sandbox/products", "GET|POST /_sandbox/snapshot", "POST /_sandbox/restore",
 				"GET|DELETE /_sandbox/requests", "GET /_sandbox/deliveries"},
 		})
 	})
@@ -324,6 +330,15 @@ func (s *Server) controlRoutes() http.Handler {
 			s.mu.RUnlock()
 			writeJSON(w, http.StatusOK, map[string]any{"product": view})
 		}
+	})
+	m.HandleFunc("GET /_sandbox/snapshot", func(w http.ResponseWriter, r *http.Request) {
+		b, err := s.Snapshot()
+		if err != nil {
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"message": err.Error()})
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(b)
 	})
 	m.HandleFunc("POST /_sandbox/snapshot", func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
@@ -377,4 +392,36 @@ func (s *Server) controlRoutes() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]any{"deliveries": s.Deliveries()})
 	})
 	return m
+}
+
+// MoveRandomStock moves a few units of a random stocked product at a random
+// location, as goods receipts and counts do, and fires inventory.changed. The
+// choice follows the server's seed. It is what the sandbox binary's
+// --stock-every calls.
+func (s *Server) MoveRandomStock() (number string, location, delta int, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.st.Products) == 0 || len(s.st.Locations) == 0 {
+		return "", 0, 0, errors.New("move random stock: the account has no products or locations")
+	}
+	for range 20 {
+		p := s.st.Products[s.rng.IntN(len(s.st.Products))]
+		if !s.stocked(p.Number) {
+			continue
+		}
+		loc := s.st.Locations[s.rng.IntN(len(s.st.Locations))].Number
+		d := s.rng.IntN(11) - 3 // mostly receipts, sometimes a shrinkage
+		if d == 0 {
+			d = 1
+		}
+		if cur := s.st.Stock[p.Number][loc]; cur+d < 0 {
+			d = -cur
+		}
+		if err := s.moveStockLocked(p.Number, loc, d, false); err != nil {
+			return "", 0, 0, fmt.Errorf("move random stock: %w", err)
+		}
+		s.emitStockLocked([]string{p.Number})
+		return p.Number, loc, d, nil
+	}
+	return "", 0, 0, errors.New("move random stock: found no product in a group with inventory")
 }
