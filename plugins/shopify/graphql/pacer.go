@@ -1,0 +1,201 @@
+package graphql
+
+import (
+	"context"
+	"math"
+	"sync"
+	"time"
+)
+
+// ThrottleStatus is Shopify's report of the cost bucket, sent in
+// extensions.cost.throttleStatus of every answer.
+type ThrottleStatus struct {
+	MaximumAvailable   float64 `json:"maximumAvailable"`
+	CurrentlyAvailable float64 `json:"currentlyAvailable"`
+	RestoreRate        float64 `json:"restoreRate"`
+}
+
+// Pacer keeps a local model of the shop's leaky bucket and makes each
+// request wait until the bucket holds its cost. The model is corrected by
+// every answer's throttleStatus, so it follows the bucket even when other
+// apps spend from it; between answers it refills at the restore rate. A full
+// bucket lets a burst through at once; after that requests go out at the
+// restore rate, which is the most the shop allows in steady state.
+type Pacer struct {
+	clock Clock
+
+	mu       sync.Mutex
+	max      float64
+	rate     float64
+	avail    float64 // may go negative: requests queued behind the bucket
+	at       time.Time
+	observed bool
+	inflight float64       // cost reserved by requests not yet answered
+	probe    chan struct{} // closed when the first answer arrives
+	probing  bool
+	fixed    bool // the rate came from settings and is not learned
+}
+
+// Margin is the headroom kept in the bucket on top of a request's cost.
+// Shopify reports currentlyAvailable rounded down and restores continuously;
+// one point of slack per request absorbs both.
+const Margin = 1.0
+
+// NewPacer returns a pacer. A zero rate is learned from the first answer;
+// until then a single request goes out alone to read the bucket.
+func NewPacer(clock Clock, restoreRate, bucketSize float64) *Pacer {
+	if clock == nil {
+		clock = RealClock{}
+	}
+	p := &Pacer{clock: clock, probe: make(chan struct{})}
+	if restoreRate > 0 {
+		p.rate, p.fixed = restoreRate, true
+		p.max = bucketSize
+		if p.max <= 0 {
+			p.max = 20 * restoreRate
+		}
+	}
+	return p
+}
+
+// Status returns the modelled bucket now.
+func (p *Pacer) Status() ThrottleStatus {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.refill(p.clock.Now())
+	return ThrottleStatus{MaximumAvailable: p.max, CurrentlyAvailable: p.avail, RestoreRate: p.rate}
+}
+
+func (p *Pacer) refill(now time.Time) {
+	if p.at.IsZero() {
+		p.at = now
+		return
+	}
+	if d := now.Sub(p.at); d > 0 {
+		p.avail = math.Min(p.max, p.avail+d.Seconds()*p.rate)
+		p.at = now
+	}
+}
+
+// Wait blocks until a request of the given cost may be sent and reserves
+// the cost. Every Wait must be followed by Observe or Release.
+func (p *Pacer) Wait(ctx context.Context, cost float64) error {
+	for {
+		p.mu.Lock()
+		if !p.observed {
+			if p.probing {
+				ch := p.probe
+				p.mu.Unlock()
+				select {
+				case <-ch:
+					continue
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			// The first request reads the bucket; nothing is known yet.
+			p.probing = true
+			p.inflight += cost
+			p.mu.Unlock()
+			return nil
+		}
+		now := p.clock.Now()
+		p.refill(now)
+		need := cost + Margin
+		if need > p.max {
+			need = p.max
+		}
+		var wait time.Duration
+		if p.avail < need {
+			wait = time.Duration((need - p.avail) / p.rate * float64(time.Second))
+		}
+		// Reserve now, so that callers behind this one queue after it.
+		p.avail -= cost
+		p.inflight += cost
+		p.mu.Unlock()
+		if wait <= 0 {
+			return nil
+		}
+		if err := p.clock.Sleep(ctx, wait); err != nil {
+			p.Release(cost)
+			p.mu.Lock()
+			p.avail += cost
+			p.mu.Unlock()
+			return err
+		}
+		return nil
+	}
+}
+
+// Observe corrects the model with an answer's throttle status. cost is what
+// Wait reserved for this request; actual is what Shopify charged, already
+// reflected in s.
+func (p *Pacer) Observe(cost float64, s ThrottleStatus) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.inflight = math.Max(0, p.inflight-cost)
+	if s.MaximumAvailable <= 0 || (s.RestoreRate <= 0 && !p.fixed) {
+		p.endProbe()
+		return
+	}
+	now := p.clock.Now()
+	p.max = s.MaximumAvailable
+	if !p.fixed {
+		p.rate = s.RestoreRate
+	}
+	// Requests still in flight have not been charged in s as far as we know:
+	// keep their cost reserved.
+	p.avail = s.CurrentlyAvailable - p.inflight
+	p.at = now
+	if !p.observed {
+		p.observed = true
+		close(p.probe)
+	}
+}
+
+// Release gives back a reservation whose request never reached Shopify.
+func (p *Pacer) Release(cost float64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.inflight = math.Max(0, p.inflight-cost)
+	p.endProbe()
+}
+
+// endProbe lets the next waiter probe when a probe ended without telling us
+// the bucket. Called with p.mu held.
+func (p *Pacer) endProbe() {
+	if p.observed || !p.probing {
+		return
+	}
+	p.probing = false
+	close(p.probe)
+	p.probe = make(chan struct{})
+}
+
+// Throttled records a THROTTLED answer and says how long to wait before the
+// request can be sent again.
+func (p *Pacer) Throttled(cost float64, s ThrottleStatus) time.Duration {
+	p.Observe(cost, s)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	rate := p.rate
+	if rate <= 0 {
+		return time.Second
+	}
+	need := cost + Margin - (p.avail)
+	if need <= 0 {
+		return 100 * time.Millisecond
+	}
+	return time.Duration(need / rate * float64(time.Second))
+}
+
+// Bound is the most requests of this cost per second the restore rate
+// allows in steady state.
+func (p *Pacer) Bound(cost float64) float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if cost <= 0 {
+		return math.Inf(1)
+	}
+	return p.rate / cost
+}
