@@ -3,6 +3,7 @@ package shopify
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -84,21 +85,31 @@ func (f *fixture) gql(t *testing.T, doc string, vars map[string]any) *answer {
 }
 
 func gqlAt(t testing.TB, base, token, doc string, vars map[string]any) *answer {
+	t.Helper()
+	a, err := tryGQL(base, token, doc, vars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// tryGQL posts one document; it is safe to call from any goroutine.
+func tryGQL(base, token, doc string, vars map[string]any) (*answer, error) {
 	body, _ := json.Marshal(map[string]any{"query": doc, "variables": vars})
 	req, _ := http.NewRequest(http.MethodPost, base+GraphQLPath(), bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Shopify-Access-Token", token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("POST graphql: %v", err)
+		return nil, fmt.Errorf("POST graphql: %w", err)
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	a := &answer{Status: resp.StatusCode, raw: raw}
 	if err := json.Unmarshal(raw, a); err != nil && resp.StatusCode == http.StatusOK {
-		t.Fatalf("answer is not JSON (%d): %s", resp.StatusCode, raw)
+		return nil, fmt.Errorf("answer is not JSON (%d): %s", resp.StatusCode, raw)
 	}
-	return a
+	return a, nil
 }
 
 func (a *answer) ok(t *testing.T) *answer {

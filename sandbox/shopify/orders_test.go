@@ -64,8 +64,8 @@ func TestOrderWithDiscountTaxesAndShippingReadsBackExactly(t *testing.T) {
 	body, _ := json.Marshal(OrderInput{
 		Lines: []OrderLine{{SKU: sku, Quantity: 2, Price: "100.00", Discount: "20.00", TaxLines: []TaxLine{
 			{Title: "Moms", Rate: "0.2", Price: "30.00"}, {Title: "Miljöavgift", Rate: "0.05", Price: "7.50"}}}},
-		Shipping:        &ShippingInput{Title: "PostNord", Price: "49.00", TaxLines: []TaxLine{{Title: "Moms", Rate: "0.25", Price: "9.80"}}},
-		Email:           "kund@example.se", FirstName: "Karin", LastName: "Berg", FinancialStatus: "paid",
+		Shipping: &ShippingInput{Title: "PostNord", Price: "49.00", TaxLines: []TaxLine{{Title: "Moms", Rate: "0.25", Price: "9.80"}}},
+		Email:    "kund@example.se", FirstName: "Karin", LastName: "Berg", FinancialStatus: "paid",
 		ShippingAddress: &Address{FirstName: "Karin", LastName: "Berg", Address1: "Storgatan 1", City: "Lund", Zip: "222 22", Country: "Sweden", CountryCode: "SE"},
 	})
 	resp, err := http.Post(f.ts.URL+"/_sandbox/orders", "application/json", bytes.NewReader(body))
