@@ -34,6 +34,7 @@ type serveConfig struct {
 	args          []string
 	watchParent   time.Duration
 	grpcServerOpt []grpc.ServerOption
+	protocol      int
 }
 
 // ServeOption changes how Serve runs.
@@ -58,6 +59,12 @@ func WithParentWatch(every time.Duration) ServeOption {
 	return func(c *serveConfig) { c.watchParent = every }
 }
 
+// WithProtocolVersion makes the connector advertise protocol version v
+// instead of ProtocolVersion, in the handshake and in `describe`. It exists
+// so that hosts can test how they refuse a connector built for a protocol
+// they do not speak; a real connector never sets it.
+func WithProtocolVersion(v int) ServeOption { return func(c *serveConfig) { c.protocol = v } }
+
 // Serve runs the connector until the host goes away. It is the whole of a
 // connector's main:
 //
@@ -66,7 +73,7 @@ func WithParentWatch(every time.Duration) ServeOption {
 // Run by hand with the argument "describe", it prints the Describe answer
 // as JSON and exits, so an operator can see what a binary is without a host.
 func Serve(c Connector, opts ...ServeOption) {
-	cfg := serveConfig{stdout: os.Stdout, args: os.Args[1:], watchParent: time.Second}
+	cfg := serveConfig{stdout: os.Stdout, args: os.Args[1:], watchParent: time.Second, protocol: ProtocolVersion}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -91,7 +98,7 @@ func Serve(c Connector, opts ...ServeOption) {
 	}
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  Handshake,
-		VersionedPlugins: map[int]plugin.PluginSet{ProtocolVersion: {PluginName: &GRPCPlugin{Impl: c, Logger: cfg.logger}}},
+		VersionedPlugins: map[int]plugin.PluginSet{cfg.protocol: {PluginName: &GRPCPlugin{Impl: c, Logger: cfg.logger}}},
 		GRPCServer: func(o []grpc.ServerOption) *grpc.Server {
 			return grpc.NewServer(append(o, cfg.grpcServerOpt...)...)
 		},
@@ -104,7 +111,9 @@ func runCommand(c Connector, cfg serveConfig) int {
 	case "describe":
 		enc := json.NewEncoder(cfg.stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(DescribeJSON(c.Describe())); err != nil {
+		out := DescribeJSON(c.Describe())
+		out.Protocol = cfg.protocol
+		if err := enc.Encode(out); err != nil {
 			fmt.Fprintln(os.Stderr, "describe:", err)
 			return 1
 		}
