@@ -83,6 +83,7 @@ type execCtx struct {
 	bulk   bool   // bulk operations ignore first/last and read everything
 	base   string // scheme://host the request came to, for URLs the sandbox serves
 	opName string
+	token  string     // the access token of the request
 	cur    *ast.Field // the field being resolved, for directives such as @idempotent
 }
 

@@ -157,3 +157,18 @@ func TestBulkOperationJSONL(t *testing.T) {
 		}
 	}
 }
+
+func TestAccessScopesAndProductTypes(t *testing.T) {
+	f := newFixture(t, nil)
+	a := f.gql(t, `{ currentAppInstallation { accessScopes { handle } } productTypes(first: 50) { nodes } }`, nil).ok(t)
+	if !strings.Contains(string(a.raw), `"write_inventory"`) {
+		t.Fatalf("access scopes: %s", a.raw)
+	}
+	types := map[string]bool{}
+	for _, p := range f.cat.Products {
+		types[p.Category] = true
+	}
+	if n := len(path(a.Data, "productTypes", "nodes").([]any)); n != len(types) {
+		t.Fatalf("%d product types, want %d: %s", n, len(types), a.raw)
+	}
+}

@@ -28,6 +28,16 @@ type oauthCode struct {
 	expires time.Time
 }
 
+// DefaultScopes are what tokens given in Options and by client credentials may do.
+const DefaultScopes = "read_products,write_products,read_inventory,write_inventory,read_locations,read_orders,read_all_orders"
+
+func (s *Server) scopeOf(token string) string {
+	if sc, ok := s.scopes[token]; ok {
+		return sc
+	}
+	return DefaultScopes
+}
+
 // refreshTTL is how long a refresh token lives.
 const refreshTTL = 30 * 24 * time.Hour
 
@@ -149,10 +159,11 @@ func (s *Server) serveAccessToken(w http.ResponseWriter, r *http.Request) {
 	issue := func(ttl time.Duration, scope string, withRefresh bool) {
 		tok := randomToken("shpat_")
 		s.tokens[tok] = now.Add(ttl)
+		s.scopes[tok] = scope
 		out := map[string]any{"access_token": tok, "scope": scope, "expires_in": int(ttl.Seconds())}
 		if withRefresh {
 			rt := randomToken("shprt_")
-			s.refresh[rt] = now.Add(refreshTTL)
+			s.refresh[rt] = oauthCode{scope: scope, expires: now.Add(refreshTTL)}
 			out["refresh_token"] = rt
 			out["refresh_token_expires_in"] = int(refreshTTL.Seconds())
 		}
@@ -170,15 +181,15 @@ func (s *Server) serveAccessToken(w http.ResponseWriter, r *http.Request) {
 		// sandbox always issues the expiring kind, the one new apps must use.
 		issue(s.opts.TokenTTL, c.scope, true)
 	case "refresh_token":
-		exp, ok := s.refresh[p["refresh_token"]]
+		grant, ok := s.refresh[p["refresh_token"]]
 		delete(s.refresh, p["refresh_token"]) // refresh tokens rotate
-		if !ok || now.After(exp) {
+		if !ok || now.After(grant.expires) {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant", "error_description": "The refresh token is invalid or expired."})
 			return
 		}
-		issue(s.opts.TokenTTL, "read_products,write_products,read_inventory,write_inventory,read_orders", true)
+		issue(s.opts.TokenTTL, grant.scope, true)
 	case "client_credentials":
-		issue(24*time.Hour, "read_products,write_products,read_inventory,write_inventory,read_orders", false)
+		issue(24*time.Hour, DefaultScopes, false)
 	default:
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type", "error_description": "grant_type " + gt + " is not supported"})
 	}

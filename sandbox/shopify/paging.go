@@ -15,7 +15,7 @@ const maxPageSize = 250
 // connection is a Relay connection over one page of items.
 type connection struct {
 	typ              string
-	items            []object
+	items            []any // objects, or strings for a StringConnection
 	cursors          []string
 	hasNext, hasPrev bool
 }
@@ -26,7 +26,7 @@ func (c *connection) field(_ *execCtx, name string, _ map[string]any) (any, erro
 	switch name {
 	case "edges":
 		edgeType := strings.TrimSuffix(c.typ, "Connection") + "Edge"
-		out := make([]object, len(c.items))
+		out := make([]any, len(c.items))
 		for i, it := range c.items {
 			out[i] = &edge{typ: edgeType, node: it, cursor: c.cursors[i]}
 		}
@@ -45,7 +45,7 @@ func (c *connection) field(_ *execCtx, name string, _ map[string]any) (any, erro
 
 type edge struct {
 	typ    string
-	node   object
+	node   any
 	cursor string
 }
 
@@ -100,7 +100,7 @@ func (a sortKey) less(b sortKey) bool {
 }
 
 type pageItem struct {
-	obj object
+	obj any
 	key sortKey
 }
 

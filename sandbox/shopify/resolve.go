@@ -48,6 +48,29 @@ func (queryRoot) field(e *execCtx, name string, args map[string]any) (any, error
 	switch name {
 	case "shop":
 		return &shopObj{}, nil
+	case "currentAppInstallation":
+		var scopes []object
+		for _, h := range strings.Split(e.s.scopeOf(e.token), ",") {
+			if h = strings.TrimSpace(h); h != "" {
+				scopes = append(scopes, &record{typ: "AccessScope", fields: map[string]any{"handle": h, "description": h}})
+			}
+		}
+		return &record{typ: "AppInstallation", fields: map[string]any{
+			"id": gid("AppInstallation", 1), "accessScopes": scopes, "launchUrl": "https://" + e.s.opts.Shop + "/admin/apps/sandbox",
+		}}, nil
+	case "productTypes", "productVendors", "productTags":
+		seen := map[string]bool{}
+		var items []pageItem
+		for _, p := range st.Products {
+			vals := map[string][]string{"productTypes": {p.ProductType}, "productVendors": {p.Vendor}, "productTags": p.Tags}[name]
+			for _, v := range vals {
+				if v != "" && !seen[v] {
+					seen[v] = true
+					items = append(items, pageItem{obj: v, key: sortKey{Value: v}})
+				}
+			}
+		}
+		return e.paginate(args, items)
 	case "locations":
 		var items []pageItem
 		for _, l := range st.Locations {
@@ -112,7 +135,7 @@ func (queryRoot) field(e *execCtx, name string, args map[string]any) (any, error
 		return e.orders(args)
 	case "order":
 		id, _ := argString(args, "id")
-		if o := st.orderByID[gidNum(id, "Order")]; o != nil {
+		if o := st.orderByID[gidNum(id, "Order")]; o != nil && e.orderVisible(o) {
 			return &orderObj{o}, nil
 		}
 		return nil, nil
@@ -193,7 +216,7 @@ func (e *execCtx) node(id string) object {
 			return &locationObj{l}
 		}
 	case "Order":
-		if o := st.orderByID[n]; o != nil {
+		if o := st.orderByID[n]; o != nil && e.orderVisible(o) {
 			return &orderObj{o}
 		}
 	case "WebhookSubscription":
@@ -258,6 +281,17 @@ func (o *order) searchable() searchable {
 			"financial_status": {fin}, "fulfillment_status": {strings.ToLower(o.FulfillmentStatus)},
 			"status": {orderStatus(o)}},
 	}
+}
+
+// orderVisible applies Shopify's rule that an app without read_all_orders
+// sees only the last 60 days of orders.
+func (e *execCtx) orderVisible(o *order) bool {
+	for _, sc := range strings.Split(e.s.scopeOf(e.token), ",") {
+		if strings.TrimSpace(sc) == "read_all_orders" {
+			return true
+		}
+	}
+	return !o.CreatedAt.Before(e.s.now().Add(-60 * 24 * time.Hour))
 }
 
 func orderStatus(o *order) string {
@@ -325,7 +359,7 @@ func (e *execCtx) orders(args map[string]any) (any, error) {
 	sk, _ := argString(args, "sortKey")
 	var items []pageItem
 	for _, o := range e.s.st.Orders {
-		if !o.searchable().match(terms) {
+		if !o.searchable().match(terms) || !e.orderVisible(o) {
 			continue
 		}
 		k := sortKey{ID: o.ID}

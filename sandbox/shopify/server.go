@@ -73,8 +73,9 @@ type Server struct {
 	bucket      bucket
 	rng         *rand.Rand
 	tokens      map[string]time.Time // token → expiry (zero: never)
+	scopes      map[string]string    // token → granted scopes, when not the default
 	codes       map[string]oauthCode
-	refresh     map[string]time.Time
+	refresh     map[string]oauthCode // refresh token → its scope and expiry
 	idempotency map[string]idemEntry
 	webhookSeq  int64
 }
@@ -128,8 +129,9 @@ func New(opts Options) *Server {
 		bucket:      bucket{rate: p[0], max: p[1], avail: p[1]},
 		rng:         rand.New(rand.NewPCG(uint64(opts.Seed), 0x5407f1)),
 		tokens:      map[string]time.Time{},
+		scopes:      map[string]string{},
 		codes:       map[string]oauthCode{},
-		refresh:     map[string]time.Time{},
+		refresh:     map[string]oauthCode{},
 		idempotency: map[string]idemEntry{},
 	}
 	for _, t := range opts.AccessTokens {
@@ -220,7 +222,7 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	status, resp := s.execute(req, "http://"+r.Host)
+	status, resp := s.execute(req, "http://"+r.Host, r.Header.Get("X-Shopify-Access-Token"))
 	writeJSON(w, status, resp)
 }
 
@@ -232,7 +234,7 @@ type Response struct {
 }
 
 // execute runs one GraphQL request and returns the HTTP status and body.
-func (s *Server) execute(req gqlRequest, base string) (int, *Response) {
+func (s *Server) execute(req gqlRequest, base, token string) (int, *Response) {
 	doc, errs := schema.Parse(req.Query)
 	if len(errs) > 0 {
 		return http.StatusOK, &Response{Errors: validationErrors(errs), Extensions: s.costExtension(0, 0, false)}
@@ -245,7 +247,7 @@ func (s *Server) execute(req gqlRequest, base string) (int, *Response) {
 	if verr != nil {
 		return http.StatusOK, &Response{Errors: validationErrors(gqlerror.List{asGQLError(verr)}), Extensions: s.costExtension(0, 0, false)}
 	}
-	e := &execCtx{s: s, doc: doc, vars: vars, base: base}
+	e := &execCtx{s: s, doc: doc, vars: vars, base: base, token: token}
 	requested := e.requestedCost(op)
 	if requested > maxQueryCost {
 		return http.StatusOK, &Response{
