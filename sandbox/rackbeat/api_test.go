@@ -663,3 +663,18 @@ func TestWebhookEventsForEachResource(t *testing.T) {
 		}
 	}
 }
+
+func TestOrderByAndCustomFieldsForm(t *testing.T) {
+	e := newEnv(t, nil)
+	got := list(e.must(206, e.do("GET", "/api/products?order_by=number&order_direction=desc&limit=3", nil)), "products")
+	if len(got) != 3 || got[0]["number"] != "P-000045" || got[2]["number"] != "P-000043" {
+		t.Fatalf("order_by number desc: %v %v %v", got[0]["number"], got[1]["number"], got[2]["number"])
+	}
+	c := e.customer()
+	fid := num(obj(e.must(201, e.do("POST", "/api/fields", map[string]any{"name": "Kanal-ID", "for": "order"})).body, "field")["id"])
+	n := num(obj(e.must(201, e.do("POST", "/api/orders", map[string]any{"customer_id": c, "lines": []any{map[string]any{"item_id": e.firstSKU(), "quantity": 1}}})).body, "order")["number"])
+	e.must(206, e.do("PUT", "/api/orders/"+strconv.Itoa(n)+"/fields", map[string]any{"custom_fields": []any{map[string]any{"id": fid, "value": "gid-9"}}}))
+	if o, _ := e.s.Order(n); o.FieldValues[fid] != "gid-9" {
+		t.Fatalf("custom_fields form not read: %v", o.FieldValues)
+	}
+}

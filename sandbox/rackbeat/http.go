@@ -129,6 +129,43 @@ func writeList(w http.ResponseWriter, r *http.Request, key string, views []any) 
 	writeJSON(w, http.StatusPartialContent, map[string]any{key: out, "total": total, "pages": pages, "limit": limit, "page": pg})
 }
 
+// writePage answers one page of items with 206, rendering only that page, so
+// a page costs the page and not the whole account.
+func writePage[T any](w http.ResponseWriter, r *http.Request, key string, items []T, render func(T) any) {
+	pg, limit, ok := page(w, r)
+	if !ok {
+		return
+	}
+	total := len(items)
+	pages := max((total+limit-1)/limit, 1)
+	from := min((pg-1)*limit, total)
+	to := min(from+limit, total)
+	out := make([]any, 0, to-from)
+	for _, it := range items[from:to] {
+		out = append(out, selectFields(r, render(it)))
+	}
+	writeJSON(w, http.StatusPartialContent, map[string]any{key: out, "total": total, "pages": pages, "limit": limit, "page": pg})
+}
+
+// sortItems applies order_by/order_direction using key, which gives an
+// item's sortable value for a field name ("" when the field is unknown).
+func sortItems[T any](r *http.Request, items []T, key func(T, string) string) {
+	by := r.URL.Query().Get("order_by")
+	if by == "" {
+		return
+	}
+	desc := strings.EqualFold(r.URL.Query().Get("order_direction"), "desc")
+	sort.SliceStable(items, func(i, j int) bool {
+		a, b := key(items[i], by), key(items[j], by)
+		if desc {
+			return a > b
+		}
+		return a < b
+	})
+}
+
+func padInt(n int) string { return fmt.Sprintf("%020d", n) }
+
 // writeOne answers {key: view} with status, applying fields=.
 func writeOne(w http.ResponseWriter, r *http.Request, status int, key string, view any) {
 	writeJSON(w, status, map[string]any{key: selectFields(r, view)})
@@ -322,7 +359,19 @@ func (f *form) array(k string) []json.RawMessage {
 	return out
 }
 
-// fieldValues reads [{"field_id":7,"value":"x"}] into a map, checking ids against known.
+// customFields reads field_values [{"field_id":7,"value":"x"}] or, as
+// Rackbeat's PHP client sends them, custom_fields [{"id":7,"value":"x"}].
+func (f *form) customFields(known func(id int) bool) map[int]string {
+	if !f.has("field_values") && f.has("custom_fields") {
+		return f.fieldValues("custom_fields", known)
+	}
+	return f.fieldValues("field_values", known)
+}
+
+func (f *form) hasCustomFields() bool { return f.has("field_values") || f.has("custom_fields") }
+
+// fieldValues reads [{"field_id":7,"value":"x"}] (or "id" for "field_id")
+// into a map, checking ids against known.
 func (f *form) fieldValues(k string, known func(id int) bool) map[int]string {
 	items := f.array(k)
 	if items == nil {
@@ -334,10 +383,14 @@ func (f *form) fieldValues(k string, known func(id int) bool) map[int]string {
 		if !ok {
 			continue
 		}
-		if !sub.required("field_id") {
+		idKey := "field_id"
+		if !sub.has(idKey) && sub.has("id") {
+			idKey = "id"
+		}
+		if !sub.required(idKey) {
 			continue
 		}
-		id := sub.integer("field_id")
+		id := sub.integer(idKey)
 		if !known(id) {
 			sub.err("field_id", "The selected field id is invalid.")
 			continue

@@ -69,27 +69,42 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
 	}
 	number := q.Get("simple_filter[number]")
 	s.mu.RLock()
-	var views []any
+	defer s.mu.RUnlock()
+	var items []*Order
 	for _, o := range s.st.Orders {
 		if search != "" && !strings.Contains(strings.ToLower(o.Heading), search) && !strings.Contains(strings.ToLower(o.OtherReference), search) ||
 			number != "" && strconv.Itoa(o.Number) != number || !matchesFields(o.FieldValues, feq) || !inWindow(o.UpdatedAt) {
 			continue
 		}
-		v := s.orderViewLocked(o)
+		state := map[string]bool{"is_draft": o.IsDraft, "is_booked": o.IsBooked, "is_ready_for_shipping": o.IsReadyForShipping,
+			"is_shipped": o.IsShipped, "is_invoiced": o.IsInvoiced, "is_cancelled": o.IsCancelled}
 		keep := true
 		for k, want := range flags {
-			b, _ := v[k].(bool)
+			b := state[k]
 			if strconv.FormatBool(b) != want && (want == "1") != b {
 				keep = false
 			}
 		}
 		if keep {
-			views = append(views, v)
+			items = append(items, o)
 		}
 	}
-	s.mu.RUnlock()
-	sortViews(r, views)
-	writeList(w, r, "orders", views)
+	sortItems(r, items, func(o *Order, by string) string {
+		switch by {
+		case "number":
+			return padInt(o.Number)
+		case "heading":
+			return o.Heading
+		case "order_date":
+			return o.OrderDate
+		case "created_at":
+			return fmtTime(o.CreatedAt)
+		case "updated_at":
+			return fmtTime(o.UpdatedAt)
+		}
+		return ""
+	})
+	writePage(w, r, "orders", items, func(o *Order) any { return s.orderViewLocked(o) })
 }
 
 func (s *Server) orderFromPath(w http.ResponseWriter, r *http.Request) *Order {
@@ -234,8 +249,8 @@ func (s *Server) applyOrderFormLocked(f *form, o *Order, creating bool) {
 			o.Lines = append(o.Lines, l)
 		}
 	}
-	if f.has("field_values") {
-		fv := f.fieldValues("field_values", func(id int) bool { return s.fieldLocked(id, "order") != nil })
+	if f.hasCustomFields() {
+		fv := f.customFields(func(id int) bool { return s.fieldLocked(id, "order") != nil })
 		if o.FieldValues == nil {
 			o.FieldValues = map[int]string{}
 		}
@@ -379,8 +394,10 @@ func (s *Server) orderFields(w http.ResponseWriter, r *http.Request) {
 	if o == nil {
 		return
 	}
-	f.required("field_values")
-	fv := f.fieldValues("field_values", func(id int) bool { return s.fieldLocked(id, "order") != nil })
+	if !f.hasCustomFields() {
+		f.required("field_values")
+	}
+	fv := f.customFields(func(id int) bool { return s.fieldLocked(id, "order") != nil })
 	if f.errs.write(w) {
 		return
 	}

@@ -230,8 +230,8 @@ func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) {
 	feq := fieldEq(r)
 	expand := expandsFieldValues(r)
 	s.mu.RLock()
-	reserved := s.reservedLocked()
-	views := make([]any, 0, len(s.st.Products))
+	defer s.mu.RUnlock()
+	var items []*Product
 	for _, p := range s.st.Products {
 		if number != "" && p.Number != number || ean != "" && p.Barcode != ean ||
 			search != "" && !strings.Contains(strings.ToLower(p.Number+" "+p.Name+" "+p.Barcode), search) ||
@@ -239,11 +239,29 @@ func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) {
 			!matchesFields(p.FieldValues, feq) || !inWindow(p.UpdatedAt) {
 			continue
 		}
-		views = append(views, s.productViewLocked(p, reserved, expand))
+		items = append(items, p)
 	}
-	s.mu.RUnlock()
-	sortViews(r, views)
-	writeList(w, r, "products", views)
+	sortItems(r, items, productSortKey)
+	reserved := s.reservedLocked()
+	writePage(w, r, "products", items, func(p *Product) any { return s.productViewLocked(p, reserved, expand) })
+}
+
+func productSortKey(p *Product, by string) string {
+	switch by {
+	case "number":
+		return p.Number
+	case "name":
+		return p.Name
+	case "id":
+		return padInt(p.ID)
+	case "created_at":
+		return fmtTime(p.CreatedAt)
+	case "updated_at":
+		return fmtTime(p.UpdatedAt)
+	case "barcode":
+		return p.Barcode
+	}
+	return ""
 }
 
 func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) {
@@ -357,15 +375,16 @@ func (s *Server) applyProductFormLocked(f *form, old *Product) (*Product, []stri
 			}
 		}
 	})
-	set("field_values", func() {
-		fv := f.fieldValues("field_values", func(id int) bool { return s.fieldLocked(id, "item") != nil })
+	if f.hasCustomFields() {
+		fv := f.customFields(func(id int) bool { return s.fieldLocked(id, "item") != nil })
 		if p.FieldValues == nil {
 			p.FieldValues = map[int]string{}
 		}
 		for k, v := range fv {
 			p.FieldValues[k] = v
 		}
-	})
+		changed = append(changed, "field_values")
+	}
 	return p, changed
 }
 

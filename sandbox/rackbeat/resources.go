@@ -27,22 +27,36 @@ func (s *Server) lotViewLocked(l *Lot) map[string]any {
 func (s *Server) listItems(w http.ResponseWriter, r *http.Request) {
 	search := strings.ToLower(r.URL.Query().Get("search"))
 	number := r.URL.Query().Get("simple_filter[number]")
+	expand := expandsFieldValues(r)
 	s.mu.RLock()
-	reserved := s.reservedLocked()
-	var views []any
+	defer s.mu.RUnlock()
+	var items []any // *Product or *Lot
 	for _, p := range s.st.Products {
 		if (number == "" || p.Number == number) && (search == "" || strings.Contains(strings.ToLower(p.Number+" "+p.Name), search)) {
-			views = append(views, s.productViewLocked(p, reserved, expandsFieldValues(r)))
+			items = append(items, p)
 		}
 	}
 	for _, l := range s.st.Lots {
 		if (number == "" || l.Number == number) && (search == "" || strings.Contains(strings.ToLower(l.Number+" "+l.Name), search)) {
-			views = append(views, s.lotViewLocked(l))
+			items = append(items, l)
 		}
 	}
-	s.mu.RUnlock()
-	sortViews(r, views)
-	writeList(w, r, "items", views)
+	sortItems(r, items, func(it any, by string) string {
+		switch x := it.(type) {
+		case *Product:
+			return productSortKey(x, by)
+		case *Lot:
+			return productSortKey(&Product{ID: x.ID, Number: x.Number, Name: x.Name, Barcode: x.Barcode, CreatedAt: x.CreatedAt, UpdatedAt: x.UpdatedAt}, by)
+		}
+		return ""
+	})
+	reserved := s.reservedLocked()
+	writePage(w, r, "items", items, func(it any) any {
+		if p, ok := it.(*Product); ok {
+			return s.productViewLocked(p, reserved, expand)
+		}
+		return s.lotViewLocked(it.(*Lot))
+	})
 }
 
 func (s *Server) getItem(w http.ResponseWriter, r *http.Request) {
@@ -425,17 +439,29 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	email, number, search := q.Get("simple_filter[contact_email]"), q.Get("simple_filter[number]"), strings.ToLower(q.Get("search"))
 	s.mu.RLock()
-	var views []any
+	defer s.mu.RUnlock()
+	var items []*Customer
 	for _, c := range s.st.Customers {
 		if email != "" && !strings.EqualFold(c.ContactEmail, email) || number != "" && strconv.Itoa(c.Number) != number ||
 			search != "" && !strings.Contains(strings.ToLower(c.CompanyName+" "+c.ContactEmail), search) {
 			continue
 		}
-		views = append(views, customerView(c))
+		items = append(items, c)
 	}
-	s.mu.RUnlock()
-	sortViews(r, views)
-	writeList(w, r, "customers", views)
+	sortItems(r, items, func(c *Customer, by string) string {
+		switch by {
+		case "number":
+			return padInt(c.Number)
+		case "company_name", "name":
+			return c.CompanyName
+		case "created_at":
+			return fmtTime(c.CreatedAt)
+		case "updated_at":
+			return fmtTime(c.UpdatedAt)
+		}
+		return ""
+	})
+	writePage(w, r, "customers", items, func(c *Customer) any { return customerView(c) })
 }
 
 func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) {
