@@ -1,0 +1,10 @@
+// Package schedule runs the host's durable jobs on River, in the same
+// database as core/state: job kinds per flow with typed arguments, unique
+// order imports, coalesced stock and product pushes, retries with back-off,
+// a per-link concurrency limit, periodic schedules, quarantine for jobs that
+// exhaust their attempts, and transactional enqueueing so that a state change
+// and the job it causes commit together.
+//
+// Flows stay plain Go: the host registers one handler per kind with Handle,
+// and a handler receives a Job with the raw JSON arguments.
+package schedule

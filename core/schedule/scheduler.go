@@ -1,0 +1,642 @@
+package schedule
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/shopbridge/shopbridge/core/state"
+)
+
+// Options tune the scheduler; zero values take the defaults in brackets.
+type Options struct {
+	// Workers is how many jobs run at once on this host [10].
+	Workers int
+	// PerLinkConcurrency caps the jobs of one link running at once on this
+	// host, so one busy link cannot starve the others [2]. Negative: no cap.
+	PerLinkConcurrency int
+	// MaxAttempts is how often a job is tried before it goes to quarantine [10].
+	MaxAttempts int
+	// RetryBackoff gives the wait before attempt n+1 after n failed attempts;
+	// nil uses River's default (n⁴ seconds with jitter).
+	RetryBackoff func(attempt int) time.Duration
+	// JobTimeout bounds one attempt of an item job (orders.import,
+	// products.push, stock.push) [5 min]; LongJobTimeout bounds pulls,
+	// reconciliations and the initial sync [6 h]. A job whose host died is
+	// retried once its timeout and RescueAfter have passed.
+	JobTimeout     time.Duration
+	LongJobTimeout time.Duration
+	// RescueAfter is how long a job may look running before another host
+	// retries it, beyond its timeout [JobTimeout + 1 min].
+	RescueAfter time.Duration
+	// PollInterval is how often workers look for new jobs when the database
+	// cannot notify them (SQLite) [200 ms].
+	PollInterval time.Duration
+	// HoldRecheck is how soon a job of a held or busy link is looked at
+	// again [1 s].
+	HoldRecheck time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.Workers <= 0 {
+		o.Workers = 10
+	}
+	if o.PerLinkConcurrency == 0 {
+		o.PerLinkConcurrency = 2
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 10
+	}
+	if o.JobTimeout <= 0 {
+		o.JobTimeout = 5 * time.Minute
+	}
+	if o.LongJobTimeout <= 0 {
+		o.LongJobTimeout = 6 * time.Hour
+	}
+	if o.RescueAfter <= o.JobTimeout {
+		o.RescueAfter = o.JobTimeout + time.Minute
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = 200 * time.Millisecond
+	}
+	if o.HoldRecheck <= 0 {
+		o.HoldRecheck = time.Second
+	}
+	return o
+}
+
+// Job is what a handler receives.
+type Job struct {
+	// ID is River's job id, unique in the database: a forced import can use
+	// it as its import id.
+	ID   int64
+	Kind string
+	Link string
+	// Key is the item (order id, SKU), empty for link-wide jobs.
+	Key string
+	// Args is the JSON of the typed arguments (OrdersImport…).
+	Args json.RawMessage
+	// Attempt counts from 1; MaxAttempts is the last one before quarantine.
+	Attempt     int
+	MaxAttempts int
+}
+
+// HandlerFunc does the work of one job kind.
+type HandlerFunc func(ctx context.Context, job Job) error
+
+// Enqueued says what Enqueue did.
+type Enqueued struct {
+	ID int64
+	// Duplicate is true when an equal job was already waiting or running and
+	// nothing new was inserted (ID is then the existing job's).
+	Duplicate bool
+}
+
+// Scheduler runs jobs from the state database.
+type Scheduler struct {
+	db   *state.DB
+	log  hclog.Logger
+	opts Options
+	rc   riverClient
+
+	mu       sync.Mutex
+	handlers map[string]HandlerFunc
+	links    map[string]*linkSlots
+}
+
+// linkSlots is one link's share of this host: jobs running now, and whether
+// the link is held for a connector swap.
+type linkSlots struct {
+	running int
+	held    bool
+	changed chan struct{} // closed and replaced whenever running or held changes
+}
+
+// riverClient is the part of River's client the scheduler needs, made
+// independent of the transaction type so that SQLite (*sql.Tx) and
+// PostgreSQL (pgx.Tx) share the rest of the code.
+type riverClient interface {
+	insertTx(ctx context.Context, tx *state.Tx, args river.JobArgs) (*rivertype.JobInsertResult, error)
+	start(ctx context.Context) error
+	stop(ctx context.Context) error
+	stopAndCancel(ctx context.Context) error
+	periodic() *river.PeriodicJobBundle
+}
+
+type typedClient[TTx any] struct {
+	c    *river.Client[TTx]
+	txOf func(*state.Tx) TTx
+}
+
+func (t typedClient[TTx]) insertTx(ctx context.Context, tx *state.Tx, args river.JobArgs) (*rivertype.JobInsertResult, error) {
+	return t.c.InsertTx(ctx, t.txOf(tx), args, nil)
+}
+func (t typedClient[TTx]) start(ctx context.Context) error         { return t.c.Start(ctx) }
+func (t typedClient[TTx]) stop(ctx context.Context) error          { return t.c.Stop(ctx) }
+func (t typedClient[TTx]) stopAndCancel(ctx context.Context) error { return t.c.StopAndCancel(ctx) }
+func (t typedClient[TTx]) periodic() *river.PeriodicJobBundle      { return t.c.PeriodicJobs() }
+
+// migrationLockKey serialises River's migrations between hosts starting
+// together on PostgreSQL (core/state uses a different key for its own).
+const migrationLockKey int64 = 0x73627269766572 // "sbriver"
+
+// New prepares a scheduler on db and brings River's tables up to date. No job
+// runs before Start.
+func New(db *state.DB, logger hclog.Logger, opts Options) (*Scheduler, error) {
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	s := &Scheduler{
+		db:       db,
+		log:      logger.Named("schedule"),
+		opts:     opts.withDefaults(),
+		handlers: map[string]HandlerFunc{},
+		links:    map[string]*linkSlots{},
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &worker[OrdersImport]{s: s})
+	river.AddWorker(workers, &worker[OrdersPull]{s: s})
+	river.AddWorker(workers, &worker[ProductsPull]{s: s})
+	river.AddWorker(workers, &worker[ProductsPush]{s: s})
+	river.AddWorker(workers, &worker[StockPush]{s: s})
+	river.AddWorker(workers, &worker[StockReconcile]{s: s})
+	river.AddWorker(workers, &worker[ProductsReconcile]{s: s})
+	river.AddWorker(workers, &worker[InitialSync]{s: s})
+
+	cfg := &river.Config{
+		Logger:               slogFor(s.log.Named("river")),
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: s.opts.Workers}},
+		Workers:              workers,
+		MaxAttempts:          s.opts.MaxAttempts,
+		JobTimeout:           s.opts.JobTimeout,
+		RescueStuckJobsAfter: s.opts.RescueAfter,
+		FetchPollInterval:    s.opts.PollInterval,
+		FetchCooldown:        min(s.opts.PollInterval, 100*time.Millisecond),
+	}
+	if s.opts.RetryBackoff != nil {
+		cfg.RetryPolicy = backoffPolicy(s.opts.RetryBackoff)
+	}
+
+	ctx := context.Background()
+	switch db.Driver() {
+	case state.DriverSQLite:
+		driver := riversqlite.New(db.SQLDB())
+		if err := migrateRiver(ctx, db, driver, func(tx *state.Tx) *sql.Tx { return tx.SQLTx() }); err != nil {
+			return nil, err
+		}
+		c, err := river.NewClient(driver, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("schedule: start River on SQLite: %w", err)
+		}
+		s.rc = typedClient[*sql.Tx]{c: c, txOf: func(tx *state.Tx) *sql.Tx { return tx.SQLTx() }}
+	case state.DriverPostgres:
+		driver := riverpgxv5.New(db.PgxPool())
+		if err := migrateRiver(ctx, db, driver, func(tx *state.Tx) pgx.Tx { return tx.PgxTx() }); err != nil {
+			return nil, err
+		}
+		c, err := river.NewClient(driver, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("schedule: start River on PostgreSQL: %w", err)
+		}
+		s.rc = typedClient[pgx.Tx]{c: c, txOf: func(tx *state.Tx) pgx.Tx { return tx.PgxTx() }}
+	default:
+		return nil, fmt.Errorf("schedule: no River driver for state driver %q", db.Driver())
+	}
+	return s, nil
+}
+
+// migrateRiver brings River's tables up to date. On SQLite one transaction
+// does it. On PostgreSQL River's migrations must each commit on their own
+// (one adds an enum value a later one uses), so a session advisory lock held
+// on a separate connection keeps hosts starting together from racing.
+func migrateRiver[TTx any](ctx context.Context, db *state.DB, driver riverdriver.Driver[TTx], txOf func(*state.Tx) TTx) error {
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: slogFor(hclog.NewNullLogger())})
+	if err != nil {
+		return fmt.Errorf("schedule: prepare River migrations: %w", err)
+	}
+	if db.Driver() == state.DriverSQLite {
+		err = db.InTx(ctx, func(tx *state.Tx) error {
+			_, err := m.MigrateTx(ctx, txOf(tx), rivermigrate.DirectionUp, nil)
+			return err
+		})
+	} else {
+		err = withPgLock(ctx, db, func() error {
+			_, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+			return err
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("schedule: apply River's migrations to the %s database: %w", db.Driver(), err)
+	}
+	return nil
+}
+
+func withPgLock(ctx context.Context, db *state.DB, fn func() error) error {
+	conn, err := db.PgxPool().Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey); err != nil {
+		return fmt.Errorf("take the migration lock: %w", err)
+	}
+	defer func() {
+		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLockKey)
+	}()
+	return fn()
+}
+
+type backoffPolicy func(attempt int) time.Duration
+
+func (b backoffPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+	return time.Now().Add(b(job.Attempt))
+}
+
+// Handle registers the handler of a job kind, replacing any earlier one. Jobs
+// of a kind without a handler fail (and are retried) until one is registered.
+func (s *Scheduler) Handle(kind string, fn HandlerFunc) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.handlers[kind] = fn
+}
+
+// Enqueue inserts a job in a transaction of its own.
+func (s *Scheduler) Enqueue(ctx context.Context, args Args) (Enqueued, error) {
+	var out Enqueued
+	err := s.db.InTx(ctx, func(tx *state.Tx) error {
+		var err error
+		out, err = s.EnqueueTx(ctx, tx, args)
+		return err
+	})
+	return out, err
+}
+
+// EnqueueTx inserts a job in tx: it exists if and only if tx commits, so a
+// webhook's delivery id and the job it causes are saved together.
+func (s *Scheduler) EnqueueTx(ctx context.Context, tx *state.Tx, args Args) (Enqueued, error) {
+	if args == nil || args.LinkID() == "" {
+		return Enqueued{}, errors.New("schedule: a job needs a link")
+	}
+	res, err := s.rc.insertTx(ctx, tx, args)
+	if err != nil {
+		return Enqueued{}, fmt.Errorf("schedule: enqueue %s for %s/%s: %w", args.Kind(), args.LinkID(), args.JobKey(), err)
+	}
+	// A push that arrives while an equal push is running may carry news the
+	// running one has already missed: queue one follow-up behind it. Further
+	// pushes while the follow-up waits coalesce into it.
+	if c, ok := args.(coalescing); ok && res.UniqueSkippedAsDuplicate && res.Job.State == rivertype.JobStateRunning {
+		res, err = s.rc.insertTx(ctx, tx, c.after(res.Job.ID))
+		if err != nil {
+			return Enqueued{}, fmt.Errorf("schedule: enqueue follow-up %s for %s/%s: %w", args.Kind(), args.LinkID(), args.JobKey(), err)
+		}
+	}
+	return Enqueued{ID: res.Job.ID, Duplicate: res.UniqueSkippedAsDuplicate}, nil
+}
+
+// Start begins working jobs. On SQLite, where one host owns the database,
+// jobs left running by a host that died are made available again first, so
+// a restart does not wait for River's rescuer.
+func (s *Scheduler) Start(ctx context.Context) error {
+	if s.db.Driver() == state.DriverSQLite {
+		var n int64
+		err := s.db.InTx(ctx, func(tx *state.Tx) error {
+			res, err := tx.SQLTx().ExecContext(ctx, "UPDATE river_job SET state = 'available' WHERE state = 'running'")
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("schedule: recover jobs of the previous run: %w", err)
+		}
+		if n > 0 {
+			s.log.Warn("jobs were running when the host last stopped; running them again", "jobs", n)
+		}
+	}
+	// River stops when its start context ends; the host stops it with Stop.
+	if err := s.rc.start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("schedule: start workers: %w", err)
+	}
+	return nil
+}
+
+// Stop stops fetching jobs and waits for running ones to finish. If ctx ends
+// first, running jobs are cancelled (they will be retried) and ctx's error is
+// returned.
+func (s *Scheduler) Stop(ctx context.Context) error {
+	err := s.rc.stop(ctx)
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		hard, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = s.rc.stopAndCancel(hard)
+	}
+	return fmt.Errorf("schedule: stop: %w", err)
+}
+
+// AddPeriodic enqueues a link-wide job of kind every interval (the leader
+// host does it on PostgreSQL). An earlier schedule of the same kind and link
+// is replaced.
+func (s *Scheduler) AddPeriodic(kind, link string, every time.Duration) error {
+	args, err := ArgsFor(kind, link)
+	if err != nil {
+		return err
+	}
+	if every < time.Second {
+		return fmt.Errorf("schedule: periodic %s for %s: interval %s is too short (at least 1s)", kind, link, every)
+	}
+	id := periodicID(kind, link)
+	s.rc.periodic().RemoveByID(id)
+	_, err = s.rc.periodic().AddSafely(river.NewPeriodicJob(river.PeriodicInterval(every),
+		func() (river.JobArgs, *river.InsertOpts) { return args, nil },
+		&river.PeriodicJobOpts{ID: id}))
+	if err != nil {
+		return fmt.Errorf("schedule: periodic %s for %s: %w", kind, link, err)
+	}
+	return nil
+}
+
+// RemovePeriodic stops a periodic schedule added by AddPeriodic.
+func (s *Scheduler) RemovePeriodic(kind, link string) {
+	s.rc.periodic().RemoveByID(periodicID(kind, link))
+}
+
+func periodicID(kind, link string) string { return kind + ":" + link }
+
+// RetryQuarantine re-enqueues a job that went to quarantine and removes the
+// item, in one transaction.
+func (s *Scheduler) RetryQuarantine(ctx context.Context, id int64) (Enqueued, error) {
+	var out Enqueued
+	err := s.db.InTx(ctx, func(tx *state.Tx) error {
+		it, ok, err := tx.QuarantineItem(id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("schedule: quarantine item %d: %w", id, state.ErrNotFound)
+		}
+		args, err := ArgsFromQuarantine(it.Flow, it.Payload)
+		if err != nil {
+			return err
+		}
+		if out, err = s.EnqueueTx(ctx, tx, args); err != nil {
+			return err
+		}
+		return tx.DropQuarantine(id)
+	})
+	return out, err
+}
+
+// waiting are the states of jobs not yet started or waiting to run again.
+const waitingStates = "'available', 'scheduled', 'retryable', 'pending'"
+
+// QueueDepth counts waiting jobs per kind (running ones are not counted).
+func (s *Scheduler) QueueDepth(ctx context.Context) (map[string]int, error) {
+	out := map[string]int{}
+	q := "SELECT kind, COUNT(*) FROM river_job WHERE state IN (" + waitingStates + ") GROUP BY kind"
+	err := s.db.InTx(ctx, func(tx *state.Tx) error {
+		clear(out)
+		scan := func(next func() bool, sc func(...any) error) error {
+			for next() {
+				var k string
+				var n int
+				if err := sc(&k, &n); err != nil {
+					return err
+				}
+				out[k] = n
+			}
+			return nil
+		}
+		if tx.SQLTx() != nil {
+			r, err := tx.SQLTx().QueryContext(ctx, q)
+			if err != nil {
+				return err
+			}
+			defer r.Close()
+			if err := scan(r.Next, r.Scan); err != nil {
+				return err
+			}
+			return r.Err()
+		}
+		r, err := tx.PgxTx().Query(ctx, q)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		if err := scan(r.Next, r.Scan); err != nil {
+			return err
+		}
+		return r.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("schedule: count waiting jobs: %w", err)
+	}
+	return out, nil
+}
+
+// Drain holds new jobs of link on this host and waits until none of its jobs
+// runs here; held jobs wait in the queue, nothing is lost. Call Resume when
+// the link is open again (also after Drain fails).
+func (s *Scheduler) Drain(ctx context.Context, link string) error {
+	for {
+		s.mu.Lock()
+		ls := s.slots(link)
+		if !ls.held {
+			ls.held = true
+			ls.notify()
+		}
+		if ls.running == 0 {
+			s.mu.Unlock()
+			return nil
+		}
+		ch := ls.changed
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("schedule: drain link %s: jobs still running: %w", link, ctx.Err())
+		}
+	}
+}
+
+// Resume lets a drained link's jobs run again.
+func (s *Scheduler) Resume(link string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ls := s.slots(link)
+	ls.held = false
+	ls.notify()
+}
+
+// slots returns the link's slots; s.mu must be held.
+func (s *Scheduler) slots(link string) *linkSlots {
+	ls := s.links[link]
+	if ls == nil {
+		ls = &linkSlots{changed: make(chan struct{})}
+		s.links[link] = ls
+	}
+	return ls
+}
+
+func (ls *linkSlots) notify() {
+	close(ls.changed)
+	ls.changed = make(chan struct{})
+}
+
+var errLinkBusy = errors.New("link busy")
+var errLinkHeld = errors.New("link held")
+
+// acquire takes one of the link's slots, waiting up to HoldRecheck.
+func (s *Scheduler) acquire(ctx context.Context, link string) (func(), error) {
+	timer := time.NewTimer(s.opts.HoldRecheck)
+	defer timer.Stop()
+	for {
+		s.mu.Lock()
+		ls := s.slots(link)
+		if ls.held {
+			s.mu.Unlock()
+			return nil, errLinkHeld
+		}
+		if s.opts.PerLinkConcurrency < 0 || ls.running < s.opts.PerLinkConcurrency {
+			ls.running++
+			ls.notify()
+			s.mu.Unlock()
+			return func() {
+				s.mu.Lock()
+				ls.running--
+				ls.notify()
+				s.mu.Unlock()
+			}, nil
+		}
+		ch := ls.changed
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-timer.C:
+			return nil, errLinkBusy
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// worker adapts River's typed worker to the scheduler's handlers.
+type worker[T Args] struct {
+	river.WorkerDefaults[T]
+	s *Scheduler
+}
+
+func (w *worker[T]) Timeout(job *river.Job[T]) time.Duration {
+	if longRunning(job.Kind) {
+		return w.s.opts.LongJobTimeout
+	}
+	return w.s.opts.JobTimeout
+}
+
+func (w *worker[T]) Work(ctx context.Context, job *river.Job[T]) error {
+	return w.s.run(ctx, job.JobRow, job.Args)
+}
+
+func (s *Scheduler) run(ctx context.Context, row *rivertype.JobRow, args Args) error {
+	link := args.LinkID()
+	release, err := s.acquire(ctx, link)
+	if errors.Is(err, errLinkHeld) || errors.Is(err, errLinkBusy) {
+		// Snoozing does not use up an attempt: the job simply waits.
+		return river.JobSnooze(s.opts.HoldRecheck)
+	}
+	if err != nil {
+		return err
+	}
+	defer release()
+
+	s.mu.Lock()
+	h := s.handlers[row.Kind]
+	s.mu.Unlock()
+	job := Job{ID: row.ID, Kind: row.Kind, Link: link, Key: args.JobKey(), Args: json.RawMessage(row.EncodedArgs),
+		Attempt: row.Attempt, MaxAttempts: row.MaxAttempts}
+	if h == nil {
+		err = fmt.Errorf("no handler registered for job kind %s", row.Kind)
+	} else {
+		err = callHandler(ctx, h, job)
+	}
+	if err == nil {
+		return nil
+	}
+
+	var ra *retryAfterError
+	if errors.As(err, &ra) {
+		s.log.Info("job asked to wait", "kind", job.Kind, "link", link, "key", job.Key, "wait", ra.after, "error", err)
+		return river.JobSnooze(ra.after)
+	}
+	var perm *permanentError
+	isPerm := errors.As(err, &perm)
+	if !isPerm && row.Attempt < row.MaxAttempts {
+		s.log.Warn("job failed, will retry", "kind", job.Kind, "link", link, "key", job.Key,
+			"attempt", row.Attempt, "max_attempts", row.MaxAttempts, "error", err)
+		return err
+	}
+	reason := fmt.Sprintf("%s failed %d times; fix the cause and retry it from quarantine", job.Kind, row.Attempt)
+	if isPerm {
+		reason = fmt.Sprintf("%s cannot succeed as it is: fix the cause and retry it from quarantine", job.Kind)
+	}
+	qid, qerr := s.db.AddQuarantine(context.WithoutCancel(ctx), state.QuarantineItem{
+		Link: link, Flow: job.Kind, Key: job.Key, Reason: reason, Payload: row.EncodedArgs, LastError: err.Error(),
+	})
+	if qerr != nil {
+		// Leave the job to River's retries rather than lose it silently.
+		s.log.Error("job failed and could not be quarantined", "kind", job.Kind, "link", link, "key", job.Key, "error", err, "quarantine_error", qerr)
+		return fmt.Errorf("%w (and quarantine failed: %v)", err, qerr)
+	}
+	s.log.Error("job gave up, moved to quarantine", "kind", job.Kind, "link", link, "key", job.Key,
+		"attempts", row.Attempt, "quarantine_id", qid, "error", err)
+	return river.JobCancel(err)
+}
+
+func callHandler(ctx context.Context, h HandlerFunc, job Job) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("handler panicked: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return h(ctx, job)
+}
+
+type retryAfterError struct {
+	after time.Duration
+	err   error
+}
+
+func (e *retryAfterError) Error() string { return e.err.Error() }
+func (e *retryAfterError) Unwrap() error { return e.err }
+
+// RetryAfter tells the scheduler to run the job again after d without using
+// up an attempt: for rate limits and other waits the remote side asked for.
+func RetryAfter(d time.Duration, err error) error {
+	return &retryAfterError{after: max(d, time.Second), err: err}
+}
+
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+// Permanent marks an error that no retry can fix (invalid data): the job goes
+// to quarantine at once.
+func Permanent(err error) error { return &permanentError{err: err} }
