@@ -71,7 +71,8 @@ type Server struct {
 	mu          sync.Mutex
 	st          *store
 	bucket      bucket
-	rng         *rand.Rand
+	rng         *rand.Rand // random orders
+	throttleRNG *rand.Rand // which THROTTLED answers are 429, apart so it does not shift the orders
 	tokens      map[string]time.Time // token → expiry (zero: never)
 	scopes      map[string]string    // token → granted scopes, when not the default
 	codes       map[string]oauthCode
@@ -128,6 +129,7 @@ func New(opts Options) *Server {
 		sender:      delivery.NewSender(opts.Webhooks),
 		bucket:      bucket{rate: p[0], max: p[1], avail: p[1]},
 		rng:         rand.New(rand.NewPCG(uint64(opts.Seed), 0x5407f1)),
+		throttleRNG: rand.New(rand.NewPCG(uint64(opts.Seed), 0x429)),
 		tokens:      map[string]time.Time{},
 		scopes:      map[string]string{},
 		codes:       map[string]oauthCode{},
@@ -265,7 +267,7 @@ func (s *Server) execute(req gqlRequest, base, token string) (int, *Response) {
 	if !s.bucket.take(float64(requested), now) {
 		s.st.ThrottleCount++
 		status := http.StatusOK
-		if s.opts.Throttled429Fraction > 0 && s.rng.Float64() < s.opts.Throttled429Fraction {
+		if s.opts.Throttled429Fraction > 0 && s.throttleRNG.Float64() < s.opts.Throttled429Fraction {
 			status = http.StatusTooManyRequests
 		}
 		return status, &Response{
