@@ -71,8 +71,8 @@ type Server struct {
 	mu          sync.Mutex
 	st          *store
 	bucket      bucket
-	rng         *rand.Rand // random orders
-	throttleRNG *rand.Rand // which THROTTLED answers are 429, apart so it does not shift the orders
+	rng         *rand.Rand           // random orders
+	throttleRNG *rand.Rand           // which THROTTLED answers are 429, apart so it does not shift the orders
 	tokens      map[string]time.Time // token → expiry (zero: never)
 	scopes      map[string]string    // token → granted scopes, when not the default
 	codes       map[string]oauthCode
