@@ -354,6 +354,9 @@ func TestStockReservationSemantics(t *testing.T) {
 	if len(e.s.Mails()) != 0 {
 		t.Fatal("a mail was sent though send was false")
 	}
+	if b := e.s.Bookings(); len(b) != 1 || b[0].Order != draft || b[0].SendMail {
+		t.Fatalf("bookings %+v", b)
+	}
 }
 
 func TestLotsDrawTheirComponents(t *testing.T) {

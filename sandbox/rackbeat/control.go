@@ -226,6 +226,13 @@ func (s *Server) Mails() []Mail {
 	return append([]Mail(nil), s.st.Mails...)
 }
 
+// Bookings are the POST /orders/{n}/book calls with their mail.send flag.
+func (s *Server) Bookings() []Booking {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return append([]Booking(nil), s.st.Bookings...)
+}
+
 // Snapshot returns the whole state as JSON.
 func (s *Server) Snapshot() ([]byte, error) {
 	s.mu.RLock()

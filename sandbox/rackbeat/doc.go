@@ -7,8 +7,27 @@
 // on a port. It imports nothing of the product, so a client bug cannot hide
 // behind shared code.
 //
-// Everything under /_sandbox/ is the control API (no auth, never faulted, never
-// rate-limited): faults, state, stock, products, snapshot, restore, requests.
+// # Control API
+//
+// Everything under /_sandbox/ is the control API: no auth, never faulted, never
+// rate-limited, never counted.
+//
+//	GET    /_sandbox/             service name, API path, accepted tokens, this list
+//	GET    /_sandbox/faults       {"rules":[…],"seed":n,"counts":{kind:n}}
+//	PUT    /_sandbox/faults       replace rules: {"rules":[…],"seed":n} | [rule…] | rule
+//	POST   /_sandbox/faults       add rules (same bodies); DELETE clears (?counts=1 also the counts)
+//	GET    /_sandbox/state        the whole State as JSON (also GET /_sandbox/snapshot)
+//	POST   /_sandbox/stock        {"number","location"(default: default location),"delta"|"quantity"}
+//	                              → {"number","stock":{loc:n},"available":{loc:n}}; fires inventory.changed
+//	POST   /_sandbox/products     a POST /api/products body with "number"; creates or changes the
+//	                              product (fires product.created / product.updated) → {"product":{…}}
+//	POST   /_sandbox/snapshot     {"path":"/file"} writes the state there; no body: answers it
+//	POST   /_sandbox/restore      {"path":"/file"} or a state JSON body; fires no webhooks
+//	GET    /_sandbox/requests     {"total":n,"by_path":{"/api/products":n},"by_route":{"GET /api/products":n}}
+//	DELETE /_sandbox/requests     zero the counts
+//	GET    /_sandbox/deliveries   {"deliveries":[delivery.Attempt…]} every webhook attempt
+//
+// Errors from the control API are 422 {"message","errors":{…}}.
 //
 // # Guesses
 //
@@ -39,6 +58,8 @@
 //   - The rate limit is a token bucket per API token holding RequestsPerMinute
 //     requests and refilling at RequestsPerMinute/60 per second; a 429 carries
 //     Retry-After in whole seconds (at least 1) and X-RateLimit-* headers.
+//   - Booking a draft, booking with POST /orders, changing a booked order's
+//     lines and cancelling it also fire inventory.changed: available stock moves.
 //   - GET /self answers {"self":{"account_id","company_name"}}.
 //   - Webhook deliveries: data is the resource as GET would show it (a product
 //     with its stock for inventory.changed); product.updated also carries

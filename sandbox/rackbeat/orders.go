@@ -438,6 +438,7 @@ func (s *Server) bookOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	o.IsDraft, o.IsBooked, o.UpdatedAt = false, true, s.stamp()
+	s.st.Bookings = append(s.st.Bookings, Booking{Order: o.Number, SendMail: send, At: o.UpdatedAt})
 	if send {
 		s.st.Mails = append(s.st.Mails, Mail{Order: o.Number, Kind: "order_confirmation", SentAt: o.UpdatedAt})
 	}

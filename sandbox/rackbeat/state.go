@@ -24,6 +24,7 @@ type State struct {
 	Adjustments    []*Adjustment          `json:"inventory_adjustments"`
 	Webhooks       []*Webhook             `json:"webhooks"`
 	Mails          []Mail                 `json:"mails"`
+	Bookings       []Booking              `json:"bookings"`
 	Seq            Sequences              `json:"seq"`
 }
 
@@ -208,6 +209,14 @@ type Mail struct {
 	Order  int       `json:"order"`
 	Kind   string    `json:"kind"`
 	SentAt time.Time `json:"sent_at"`
+}
+
+// Booking records one POST /orders/{n}/book and whether it asked for the
+// confirmation e-mail, so a test can tell "asked not to send" from "never booked".
+type Booking struct {
+	Order    int       `json:"order"`
+	SendMail bool      `json:"send_mail"`
+	At       time.Time `json:"at"`
 }
 
 // Webhook event names.
