@@ -172,3 +172,11 @@ func TestAccessScopesAndProductTypes(t *testing.T) {
 		t.Fatalf("%d product types, want %d: %s", n, len(types), a.raw)
 	}
 }
+
+func TestSchemaIntrospection(t *testing.T) {
+	f := newFixture(t, nil)
+	a := f.gql(t, `{ __schema { queryType { name } types { name } } }`, nil).ok(t)
+	if path(a.Data, "__schema", "queryType", "name") != "QueryRoot" || len(path(a.Data, "__schema", "types").([]any)) < 3000 {
+		t.Fatalf("introspection: %.300s", a.raw)
+	}
+}

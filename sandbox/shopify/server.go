@@ -249,6 +249,9 @@ func (s *Server) execute(req gqlRequest, base, token string) (int, *Response) {
 	if verr != nil {
 		return http.StatusOK, &Response{Errors: validationErrors(gqlerror.List{asGQLError(verr)}), Extensions: s.costExtension(0, 0, false)}
 	}
+	if isSchemaIntrospection(op) {
+		return s.introspect()
+	}
 	e := &execCtx{s: s, doc: doc, vars: vars, base: base, token: token}
 	requested := e.requestedCost(op)
 	if requested > maxQueryCost {
@@ -355,4 +358,31 @@ var ruleCodes = map[string]string{
 	"KnownFragmentNames":           "undefinedFragment",
 	"UniqueArgumentNames":          "argumentNotUnique",
 	"OverlappingFieldsCanBeMerged": "fieldConflict",
+}
+
+// isSchemaIntrospection reports whether op asks only for __schema, as code
+// generators and GraphiQL do.
+func isSchemaIntrospection(op *ast.OperationDefinition) bool {
+	if op.Operation != ast.Query || len(op.SelectionSet) != 1 {
+		return false
+	}
+	f, ok := op.SelectionSet[0].(*ast.Field)
+	return ok && f.Name == "__schema"
+}
+
+// introspect answers with the real introspection result. It carries every
+// field of the schema whatever the selection asked for; clients ignore what
+// they did not ask for.
+func (s *Server) introspect() (int, *Response) {
+	raw, err := schema.Introspection()
+	if err != nil {
+		return http.StatusInternalServerError, &Response{Errors: []gqlError{{Message: err.Error()}}}
+	}
+	var doc struct {
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return http.StatusInternalServerError, &Response{Errors: []gqlError{{Message: err.Error()}}}
+	}
+	return http.StatusOK, &Response{Data: doc.Data, Extensions: s.costExtension(0, 0, false)}
 }
