@@ -81,14 +81,16 @@ func TestTimeoutCountsAsFailure(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(block)
-	s := NewSender(Options{Timeout: 50 * time.Millisecond, Backoff: time.Millisecond})
+	s := NewSender(Options{Timeout: 100 * time.Millisecond, Backoff: time.Millisecond, Attempts: 20})
 	defer s.Close()
 	s.Send(srv.URL, nil, nil)
 	if err := s.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	// Later attempts may also time out on a loaded machine; what matters is
+	// that the hung one counted as a failure and a retry got through.
 	l := s.Log()
-	if len(l) != 2 || l[0].Error == "" || l[1].Status != 200 {
+	if len(l) < 2 || l[0].Error == "" || l[0].Final || l[len(l)-1].Status != 200 {
 		t.Fatalf("log %+v", l)
 	}
 }
