@@ -351,9 +351,11 @@ func (s *Scheduler) Stop(ctx context.Context) error {
 	return fmt.Errorf("schedule: stop: %w", err)
 }
 
-// AddPeriodic enqueues a link-wide job of kind every interval (the leader
-// host does it on PostgreSQL). An earlier schedule of the same kind and link
-// is replaced.
+// AddPeriodic enqueues a link-wide job of kind every interval, and once when
+// the scheduler starts so that a pull catches up on what happened while the
+// host was down (uniqueness keeps that from doubling a waiting job). On
+// PostgreSQL only the elected leader host enqueues. An earlier schedule of
+// the same kind and link is replaced.
 func (s *Scheduler) AddPeriodic(kind, link string, every time.Duration) error {
 	args, err := ArgsFor(kind, link)
 	if err != nil {
@@ -366,7 +368,7 @@ func (s *Scheduler) AddPeriodic(kind, link string, every time.Duration) error {
 	s.rc.periodic().RemoveByID(id)
 	_, err = s.rc.periodic().AddSafely(river.NewPeriodicJob(river.PeriodicInterval(every),
 		func() (river.JobArgs, *river.InsertOpts) { return args, nil },
-		&river.PeriodicJobOpts{ID: id}))
+		&river.PeriodicJobOpts{ID: id, RunOnStart: true}))
 	if err != nil {
 		return fmt.Errorf("schedule: periodic %s for %s: %w", kind, link, err)
 	}
