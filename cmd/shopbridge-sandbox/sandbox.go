@@ -99,6 +99,9 @@ type RackbeatInfo struct {
 	BaseURL    string `json:"base_url"`
 	ControlURL string `json:"control_url"`
 	Token      string `json:"token"`
+	// Prerequisites says whether the custom fields and shipping product the
+	// setup guides ask for were created (--prerequisites).
+	Prerequisites bool `json:"prerequisites"`
 }
 
 // ShopifyInfo: POST GraphQL documents to GraphQLURL with X-Shopify-Access-Token.
@@ -157,7 +160,7 @@ func start(c config) (*sandboxes, error) {
 
 	rbToken := "rb_" + derived(c.seed, "rackbeat", 40)
 	s.rb = rackbeat.New(rackbeat.Options{Catalog: cat, Tokens: []string{rbToken}, RequestsPerMinute: c.rackbeatRPM, Seed: c.seed, Prerequisites: c.prerequisites})
-	s.info.Rackbeat.Token = rbToken
+	s.info.Rackbeat.Token, s.info.Rackbeat.Prerequisites = rbToken, c.prerequisites
 
 	sp := ShopifyInfo{Shop: "demo.myshopify.com", AccessToken: "shpat_" + derived(c.seed, "shopify", 32),
 		ClientID: "sandbox-client-id", ClientSecret: "shpss_" + derived(c.seed, "shopify-secret", 32), APIVersion: shopify.APIVersion}
@@ -274,12 +277,17 @@ func (s *sandboxes) close(ctx context.Context) {
 
 func printText(w io.Writer, i Info) {
 	rb, sp, sb := i.Rackbeat, i.Shopify, i.Shopbox
+	setup := "custom fields and shipping product \"frakt\" NOT created (shopbridge check should flag them; --prerequisites creates them)"
+	if rb.Prerequisites {
+		setup = "custom fields \"" + rackbeat.FieldShopboxUID + "\", \"" + rackbeat.FieldShopboxVariation + "\" and shipping product \"frakt\" created"
+	}
 	fmt.Fprintf(w, `shopbridge sandbox: seed %d, %d products, %d SKUs, %d locations
 
 Rackbeat
   API          %s/
   token        %s   (Authorization: Bearer <token>)
   control      %s/   (no auth)
+  setup        %s
   try          curl -s -H 'Authorization: Bearer %s' '%s/products?limit=2'
 
 Shopify (Admin GraphQL %s)
@@ -303,7 +311,7 @@ Shopbox (API v3)
 
 Press Ctrl-C to stop.
 `, i.Seed, i.Products, i.SKUs, i.Locations,
-		rb.BaseURL, rb.Token, rb.ControlURL, rb.Token, rb.BaseURL,
+		rb.BaseURL, rb.Token, rb.ControlURL, setup, rb.Token, rb.BaseURL,
 		sp.APIVersion, sp.GraphQLURL, sp.Shop, sp.AccessToken, sp.ClientID, sp.ClientSecret, sp.ControlURL, sp.AccessToken, sp.GraphQLURL,
 		sb.BaseURL, sb.Email, sb.Password, sb.ClientID, sb.APIToken, sb.PushSecret, sb.ControlURL, sb.BaseURL, sb.APIToken, sb.ClientID)
 }

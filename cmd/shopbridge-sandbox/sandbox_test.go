@@ -229,3 +229,22 @@ func TestBinary(t *testing.T) {
 		t.Fatalf("exit after SIGINT: %v; stderr %s", err, stderr.String())
 	}
 }
+
+func TestTextBlockNamesEveryCredential(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--products", "5", "--prerequisites"}, &out, io.Discard, func(Info) { cancel() })
+	}()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	for _, want := range []string{"Rackbeat", "Bearer", "Shopify", "X-Shopify-Access-Token", "demo.myshopify.com", "client secret",
+		"Shopbox", "sandbox@shopbox.test", "password", "api token", "push secret", "Shopbox UID felt ID", "Ctrl-C"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text block lacks %q:\n%s", want, text)
+		}
+	}
+}
