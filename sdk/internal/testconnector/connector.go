@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/shopbridge/shopbridge/sdk"
@@ -17,6 +18,22 @@ var Version = "0.0.0-dev"
 // Protocol is the protocol version the connector advertises; set it with
 // -ldflags to build a binary that a protocol-1 host must refuse.
 var Protocol = "1"
+
+// Broken lists faults to build in, separated by commas, so that the
+// conformance kit's own test can show it catches them: "cursor" (a resumed
+// read repeats an item), "idempotency" (replayed stock writes apply again),
+// "signature" (webhooks are not verified), "settings" (shop is not
+// required). Empty in every real use.
+var Broken = ""
+
+func broken(fault string) bool {
+	for _, f := range strings.Split(Broken, ",") {
+		if f == fault {
+			return true
+		}
+	}
+	return false
+}
 
 // Name is the connector's name.
 const Name = "test"
@@ -154,7 +171,7 @@ func ParseSettings(raw json.RawMessage) (Settings, error) {
 		}
 	}
 	for _, err := range []error{
-		str("shop", &s.Shop, true),
+		str("shop", &s.Shop, !broken("settings")),
 		str("token", &s.Token, true),
 		num("products", &s.Products, 0, 10000),
 		num("orders", &s.Orders, 0, 10000),

@@ -75,6 +75,9 @@ func paginate[T any](ctx context.Context, l *link, items []T, key func(T) string
 		for start < len(items) && key(items[start]) <= after {
 			start++
 		}
+		if broken("cursor") && start > 0 {
+			start--
+		}
 	}
 	if start == len(items) {
 		return emit(sdk.Page[T]{Cursor: req.Cursor, Last: true, TotalEstimate: int64(len(items))})
@@ -169,7 +172,7 @@ func (l *link) WriteStock(_ context.Context, req sdk.StockWriteRequest) ([]sdk.S
 	ch := l.ch
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
-	if req.IdempotencyKey != "" {
+	if req.IdempotencyKey != "" && !broken("idempotency") {
 		if prev, ok := ch.stockWrites[req.IdempotencyKey]; ok {
 			out := make([]sdk.StockWriteResult, len(prev))
 			for i, r := range prev {
@@ -387,7 +390,7 @@ func (l *link) HandleWebhook(_ context.Context, w sdk.Webhook) (sdk.WebhookResul
 	}
 	mac := hmac.New(sha256.New, []byte(l.settings.Token))
 	mac.Write(w.Body)
-	if !hmac.Equal(got, mac.Sum(nil)) {
+	if !hmac.Equal(got, mac.Sum(nil)) && !broken("signature") {
 		return sdk.WebhookResult{}, sdk.Unauthenticated("webhook signature does not match the body")
 	}
 	var body struct {
