@@ -329,7 +329,7 @@ func (f *form) boolean(k string) bool {
 	return b
 }
 
-// number reads a number given either as a number or as {"number": n}.
+// ref reads a reference given either as a number or as {"number": n} (or {"id": n}).
 func (f *form) ref(k string) int {
 	if !f.has(k) {
 		return 0

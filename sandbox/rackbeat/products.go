@@ -297,7 +297,7 @@ func (s *Server) productLocations(w http.ResponseWriter, r *http.Request) {
 	writeList(w, r, "product_locations", s.stockRowsLocked(n, s.reservedLocked()))
 }
 
-// applyProductForm validates f onto a copy of p (nil: create) and answers
+// applyProductFormLocked validates f onto a copy of old (nil: create) and answers
 // the changed field names.
 func (s *Server) applyProductFormLocked(f *form, old *Product) (*Product, []string) {
 	p := &Product{WeightUnit: "kg", SalesPrice: Dec("0"), CostPrice: Dec("0"), Weight: Dec("0")}
