@@ -212,7 +212,16 @@ func (l *link) WriteProducts(_ context.Context, writes []sdk.ProductWrite) ([]sd
 			continue
 		}
 		at := slices.IndexFunc(all, func(q sdk.Product) bool { return len(q.Variants) > 0 && q.Variants[0].SKU == p.Variants[0].SKU })
-		if at < 0 {
+		if p.ID != "" {
+			// An update names the product; one that is gone is an error
+			// for this item, never a silent create.
+			at = slices.IndexFunc(all, func(q sdk.Product) bool { return q.ID == p.ID })
+			if at < 0 {
+				out[i].Err = sdk.NotFound("product %q does not exist", p.ID)
+				continue
+			}
+			all[at] = merge(all[at], w)
+		} else if at < 0 {
 			p.ID = "ff-" + p.Variants[0].SKU
 			all = append(all, p)
 			at = len(all) - 1
