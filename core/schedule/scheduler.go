@@ -185,7 +185,9 @@ func New(db *state.DB, logger hclog.Logger, opts Options) (*Scheduler, error) {
 		JobTimeout:           s.opts.JobTimeout,
 		RescueStuckJobsAfter: s.opts.RescueAfter,
 		FetchPollInterval:    s.opts.PollInterval,
-		FetchCooldown:        min(s.opts.PollInterval, 100*time.Millisecond),
+		// A short cooldown lets freed workers fetch again at once: River's
+		// throughput is about Workers per cooldown.
+		FetchCooldown: min(s.opts.PollInterval, 10*time.Millisecond),
 	}
 	if s.opts.RetryBackoff != nil {
 		cfg.RetryPolicy = backoffPolicy(s.opts.RetryBackoff)
