@@ -109,6 +109,7 @@ var (
 	WebhookCreate    = load("webhook_create.graphql", "WebhookCreate")
 	BulkRun          = load("bulk_run.graphql", "BulkRun")
 	BulkPoll         = load("bulk_poll.graphql", "BulkPoll")
+	ProductsCount    = load("products_count.graphql", "ProductsCount")
 
 	// bulkProducts is the query a bulk export runs; QUERY is replaced by
 	// the search filter.
@@ -119,7 +120,7 @@ var (
 func All() []Document {
 	return []Document{Shop, AccessScopes, PrimaryLocation, Locations, ProductTypes, ProductTypesScan, Products,
 		ProductsByID, ProductVariants, ProductCreate, ProductUpdate, VariantsUpdate, VariantsCreate, InventorySet,
-		InventoryLevels, Stock, Orders, OrdersByID, OrderLines, Webhooks, WebhookCreate, BulkRun, BulkPoll,
+		InventoryLevels, Stock, Orders, OrdersByID, OrderLines, Webhooks, WebhookCreate, BulkRun, BulkPoll, ProductsCount,
 		BulkProductsQuery(`updated_at:<='2026-01-01T00:00:00Z'`), VariantsBySKU(1), VariantsBySKU(3)}
 }
 
