@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+
+	"github.com/shopbridge/shopbridge/config"
+	"github.com/shopbridge/shopbridge/core/host"
+)
+
+func newRunCmd() *cobra.Command {
+	var path string
+	c := &cobra.Command{
+		Use:   "run -c FILE",
+		Short: "Run the host: open every link on its connector and serve /healthz and /readyz until SIGINT or SIGTERM",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(path)
+			if err != nil {
+				return err
+			}
+			h, err := host.New(cfg, newLogger(cfg.Log))
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return h.Run(ctx)
+		},
+	}
+	c.Flags().StringVarP(&path, "config", "c", "", "configuration file (YAML)")
+	_ = c.MarkFlagRequired("config")
+	return c
+}
+
+// loadConfig loads a configuration for a command other than validate, where
+// the problems are summarised on one line.
+func loadConfig(path string) (*config.Config, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("configuration %s is not valid (%v): run \"shopbridge validate -c %s\" to see every problem", path, firstLine(err), path)
+	}
+	return cfg, nil
+}
+
+func firstLine(err error) string {
+	s := err.Error()
+	for i, r := range s {
+		if r == '\n' {
+			return s[:i] + " …"
+		}
+	}
+	return s
+}
+
+// newLogger makes the host's log from the log settings: JSON when asked
+// for, or when "auto" and stderr is not a terminal.
+func newLogger(l config.Log) hclog.Logger {
+	json := l.Format == "json" || l.Format != "text" && !isatty.IsTerminal(os.Stderr.Fd())
+	return hclog.New(&hclog.LoggerOptions{
+		Name:       "shopbridge",
+		Level:      hclog.LevelFromString(l.Level),
+		Output:     os.Stderr,
+		JSONFormat: json,
+	})
+}
