@@ -1,0 +1,355 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/shopbridge/shopbridge/sdk"
+)
+
+const namespace = "shopbridge"
+
+// Outcomes of a connector call besides the error classes of the contract
+// (retryable, rate_limited, invalid, not_found, conflict, unauthenticated,
+// unsupported).
+const (
+	OutcomeOK       = "ok"
+	OutcomeCanceled = "canceled"
+	OutcomeTimeout  = "timeout"
+	OutcomeError    = "error" // an error that carries no class
+)
+
+// Connector is one connector process as the host's plugin manager sees it.
+type Connector struct {
+	Name    string
+	Version string
+	Running bool
+	// Restarts counts restarts since the host started; it only grows.
+	Restarts int
+}
+
+// Metrics is the host's set of metrics. The zero value is not usable; call
+// New. All methods are safe for concurrent use, and a nil *Metrics ignores
+// every call, so code under test can run without one.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	itemsSynced    *prometheus.CounterVec
+	errors         *prometheus.CounterVec
+	jobDuration    *prometheus.HistogramVec
+	calls          *prometheus.CounterVec
+	callDuration   *prometheus.HistogramVec
+	bucketAvail    *prometheus.GaugeVec
+	bucketCapacity *prometheus.GaugeVec
+	webhooks       *prometheus.CounterVec
+	sigFailures    *prometheus.CounterVec
+	scrapeErrors   *prometheus.CounterVec
+
+	mu          sync.Mutex
+	lastSuccess map[[2]string]time.Time
+	queueDepth  func(context.Context) (map[string]int, error)
+	kindsSeen   map[string]bool
+	connectors  func() []Connector
+	now         func() time.Time
+}
+
+// New builds the metrics on a registry of their own (with the Go runtime and
+// process collectors beside them), so nothing a library registers globally
+// leaks into /metrics.
+func New() *Metrics {
+	m := &Metrics{
+		reg:         prometheus.NewRegistry(),
+		lastSuccess: map[[2]string]time.Time{},
+		kindsSeen:   map[string]bool{},
+		now:         time.Now,
+	}
+	m.itemsSynced = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "items_synced_total",
+		Help: "Items a flow handled, by link, flow and outcome (created, updated, unchanged, skipped, quarantined…).",
+	}, []string{"link", "flow", "outcome"})
+	m.errors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "errors_total",
+		Help: "Errors met by a flow, by link, flow and error class of the connector contract.",
+	}, []string{"link", "flow", "class"})
+	m.jobDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: namespace, Name: "job_duration_seconds",
+		Help: "How long one attempt of a job took, by job kind.",
+		// Item jobs take milliseconds; pulls and initial syncs take minutes.
+		Buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 7200},
+	}, []string{"kind"})
+	m.calls = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "connector_calls_total",
+		Help: "Calls from the host to a connector, by connector, method and outcome (ok, an error class, canceled, timeout, error).",
+	}, []string{"connector", "method", "outcome"})
+	m.callDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: namespace, Name: "connector_call_duration_seconds",
+		Help:    "How long a call to a connector took, by connector and method.",
+		Buckets: []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120},
+	}, []string{"connector", "method"})
+	m.bucketAvail = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Namespace: namespace, Name: "shopify_bucket_available_points",
+		Help: "Points left in the Shopify cost bucket of a link, as the last answer's throttleStatus said.",
+	}, []string{"link"})
+	m.bucketCapacity = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Namespace: namespace, Name: "shopify_bucket_capacity_points",
+		Help: "Size of the Shopify cost bucket of a link (maximumAvailable).",
+	}, []string{"link"})
+	m.webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "webhooks_received_total",
+		Help: "Webhook deliveries received, by source (a link id or rackbeat) and the HTTP status answered.",
+	}, []string{"source", "status"})
+	m.sigFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "webhook_signature_failures_total",
+		Help: "Webhook deliveries refused because their signature was missing, forged or replayed, by source.",
+	}, []string{"source"})
+	m.scrapeErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "scrape_errors_total",
+		Help: "Values that could not be read while serving /metrics (their series are missing from that scrape), by what.",
+	}, []string{"what"})
+
+	m.reg.MustRegister(m.itemsSynced, m.errors, m.jobDuration, m.calls, m.callDuration,
+		m.bucketAvail, m.bucketCapacity, m.webhooks, m.sigFailures, m.scrapeErrors,
+		scrapeTime{m},
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the metrics in the Prometheus text format, for /metrics.
+// A failing collector does not take the others down.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+}
+
+// ItemsSynced counts n items of a link's flow that ended with outcome.
+func (m *Metrics) ItemsSynced(link, flow, outcome string, n int) {
+	if m == nil || n <= 0 {
+		return
+	}
+	m.itemsSynced.WithLabelValues(link, flow, outcome).Add(float64(n))
+}
+
+// Error counts one error of a link's flow, labelled with its class (see
+// ClassOf).
+func (m *Metrics) Error(link, flow string, err error) {
+	if m == nil || err == nil {
+		return
+	}
+	m.errors.WithLabelValues(link, flow, ClassOf(err)).Inc()
+}
+
+// ObserveJob records how long one attempt of a job of kind took.
+func (m *Metrics) ObserveJob(kind string, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.jobDuration.WithLabelValues(kind).Observe(d.Seconds())
+}
+
+// RunSucceeded records that a link's flow last completed successfully at
+// at; the lag reported at scrape time is the time since then. Call it at
+// start with the last success the store remembers, so lag survives a
+// restart.
+func (m *Metrics) RunSucceeded(link, flow string, at time.Time) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := [2]string{link, flow}
+	if at.After(m.lastSuccess[k]) {
+		m.lastSuccess[k] = at
+	}
+}
+
+// ForgetLink drops the lag series of a link that was removed from the
+// config, so it does not grow forever on the dashboards.
+func (m *Metrics) ForgetLink(link string) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	for k := range m.lastSuccess {
+		if k[0] == link {
+			delete(m.lastSuccess, k)
+		}
+	}
+	m.mu.Unlock()
+	m.bucketAvail.DeleteLabelValues(link)
+	m.bucketCapacity.DeleteLabelValues(link)
+}
+
+// SetQueueDepthFunc sets how waiting jobs per kind are counted (e.g.
+// (*schedule.Scheduler).QueueDepth); it runs at each scrape with a short
+// timeout. A kind once seen is reported as 0 when it has nothing waiting,
+// so its series does not vanish.
+func (m *Metrics) SetQueueDepthFunc(fn func(ctx context.Context) (map[string]int, error)) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	m.queueDepth = fn
+	m.mu.Unlock()
+}
+
+// SetConnectorsFunc sets how the connector processes are listed (from the
+// plugin manager's Processes); it runs at each scrape and feeds the restart
+// counter and the up gauge.
+func (m *Metrics) SetConnectorsFunc(fn func() []Connector) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	m.connectors = fn
+	m.mu.Unlock()
+}
+
+// ObserveCall records one call to a connector: its outcome (from err, see
+// ClassOf) and how long it took. A gRPC client interceptor or the plugin
+// manager calls it after every call.
+func (m *Metrics) ObserveCall(connector, method string, err error, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.calls.WithLabelValues(connector, method, ClassOf(err)).Inc()
+	m.callDuration.WithLabelValues(connector, method).Observe(d.Seconds())
+}
+
+// SetShopifyBucket records a link's Shopify cost bucket as the last
+// throttleStatus reported it: points available now and the bucket's size.
+func (m *Metrics) SetShopifyBucket(link string, available, capacity float64) {
+	if m == nil {
+		return
+	}
+	m.bucketAvail.WithLabelValues(link).Set(available)
+	if capacity > 0 {
+		m.bucketCapacity.WithLabelValues(link).Set(capacity)
+	}
+}
+
+// ObserveWebhook counts one webhook delivery and the HTTP status it was
+// answered with. Its signature matches server.Options.Observe.
+func (m *Metrics) ObserveWebhook(source string, status int) {
+	if m == nil {
+		return
+	}
+	m.webhooks.WithLabelValues(source, strconv.Itoa(status)).Inc()
+}
+
+// SignatureFailure counts one webhook refused for a missing, forged or
+// replayed signature.
+func (m *Metrics) SignatureFailure(source string) {
+	if m == nil {
+		return
+	}
+	m.sigFailures.WithLabelValues(source).Inc()
+}
+
+// ClassOf names the outcome of err as a label value: "ok" for nil, the error
+// class of the connector contract when err carries one, "canceled" or
+// "timeout" for context errors, otherwise "error".
+func ClassOf(err error) string {
+	switch {
+	case err == nil:
+		return OutcomeOK
+	case errors.Is(err, context.Canceled):
+		return OutcomeCanceled
+	case errors.Is(err, context.DeadlineExceeded):
+		return OutcomeTimeout
+	}
+	if c := sdk.ClassOf(err); c != sdk.ClassUnknown {
+		return string(c)
+	}
+	return OutcomeError
+}
+
+// scrapeTime collects the values computed when Prometheus scrapes.
+type scrapeTime struct{ m *Metrics }
+
+var (
+	queueDepthDesc = prometheus.NewDesc(namespace+"_queue_depth",
+		"Jobs waiting to run (available, scheduled, retrying), by job kind.", []string{"kind"}, nil)
+	lagDesc = prometheus.NewDesc(namespace+"_lag_seconds",
+		"Seconds since a link's flow last completed successfully.", []string{"link", "flow"}, nil)
+	restartsDesc = prometheus.NewDesc(namespace+"_connector_restarts_total",
+		"Restarts of a connector process after it crashed, by connector and version.", []string{"connector", "version"}, nil)
+	upDesc = prometheus.NewDesc(namespace+"_connector_up",
+		"1 when the connector process is running, 0 while it is down or restarting.", []string{"connector", "version"}, nil)
+)
+
+// queueDepthTimeout bounds the count query at scrape time, below
+// Prometheus' default scrape timeout of 10 s.
+const queueDepthTimeout = 5 * time.Second
+
+func (s scrapeTime) Describe(ch chan<- *prometheus.Desc) {
+	ch <- queueDepthDesc
+	ch <- lagDesc
+	ch <- restartsDesc
+	ch <- upDesc
+}
+
+func (s scrapeTime) Collect(ch chan<- prometheus.Metric) {
+	m := s.m
+	m.mu.Lock()
+	depthFn, connFn, now := m.queueDepth, m.connectors, m.now()
+	lags := make(map[[2]string]time.Duration, len(m.lastSuccess))
+	for k, t := range m.lastSuccess {
+		lags[k] = max(now.Sub(t), 0)
+	}
+	m.mu.Unlock()
+
+	for k, d := range lags {
+		ch <- prometheus.MustNewConstMetric(lagDesc, prometheus.GaugeValue, d.Seconds(), k[0], k[1])
+	}
+
+	if depthFn != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), queueDepthTimeout)
+		depth, err := depthFn(ctx)
+		cancel()
+		if err != nil {
+			m.scrapeErrors.WithLabelValues("queue_depth").Inc()
+		} else {
+			m.mu.Lock()
+			for k := range depth {
+				m.kindsSeen[k] = true
+			}
+			kinds := make([]string, 0, len(m.kindsSeen))
+			for k := range m.kindsSeen {
+				kinds = append(kinds, k)
+			}
+			m.mu.Unlock()
+			for _, k := range kinds {
+				ch <- prometheus.MustNewConstMetric(queueDepthDesc, prometheus.GaugeValue, float64(depth[k]), k)
+			}
+		}
+	}
+
+	if connFn != nil {
+		// Two processes of one version cannot run side by side, but a
+		// careless caller could list one twice; summing keeps the
+		// registry from refusing the whole scrape over a duplicate.
+		type key struct{ name, version string }
+		restarts, up := map[key]int{}, map[key]bool{}
+		for _, c := range connFn() {
+			k := key{c.Name, c.Version}
+			restarts[k] += c.Restarts
+			up[k] = up[k] || c.Running
+		}
+		for k, n := range restarts {
+			ch <- prometheus.MustNewConstMetric(restartsDesc, prometheus.CounterValue, float64(n), k.name, k.version)
+			v := 0.0
+			if up[k] {
+				v = 1
+			}
+			ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, v, k.name, k.version)
+		}
+	}
+}
