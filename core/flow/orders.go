@@ -15,6 +15,7 @@ import (
 	"github.com/shopbridge/shopbridge/config"
 	"github.com/shopbridge/shopbridge/core/mapping"
 	"github.com/shopbridge/shopbridge/core/rackbeat"
+	"github.com/shopbridge/shopbridge/core/schedule"
 	"github.com/shopbridge/shopbridge/core/state"
 	"github.com/shopbridge/shopbridge/sdk"
 )
@@ -158,7 +159,7 @@ func (f *Orders) Import(ctx context.Context, channelOrderID string, force bool) 
 	o, err := f.Fetch(ctx, channelOrderID)
 	if err != nil {
 		if sdk.ClassOf(err) == sdk.ClassNotFound {
-			return f.quarantine(ctx, channelOrderID, nil, "the channel has no order "+channelOrderID+": check the id, or drop it from quarantine")
+			return f.quarantine(ctx, channelOrderID, "the channel has no order "+channelOrderID+": check the id, or drop it from quarantine")
 		}
 		return Result{}, err
 	}
@@ -191,7 +192,7 @@ func (f *Orders) ImportOrder(ctx context.Context, o sdk.Order, force bool) (Resu
 		if !force {
 			_ = f.Store.FailOrder(ctx, f.Link, o.ID, problem)
 		}
-		return f.quarantine(ctx, o.ID, &o, problem)
+		return f.quarantine(ctx, o.ID, problem)
 	}
 	if force {
 		return f.forced(ctx, o, in)
@@ -237,7 +238,7 @@ func (f *Orders) ImportOrder(ctx context.Context, o sdk.Order, force bool) (Resu
 				problem += fmt.Sprintf(": order number %d is taken in Rackbeat; with several sales channels set orders.numbering to rackbeat", in.Number)
 			}
 			_ = f.Store.FailOrder(ctx, f.Link, o.ID, problem)
-			return f.quarantine(ctx, o.ID, &o, problem)
+			return f.quarantine(ctx, o.ID, problem)
 		}
 		return Result{}, err
 	}
@@ -339,7 +340,7 @@ func (f *Orders) reflectCancel(ctx context.Context, o sdk.Order) (Result, error)
 		return Result{Outcome: CancelReflected, RackbeatNumber: b.RackbeatNumber}, nil
 	}
 	if ro.IsShipped || ro.IsInvoiced {
-		return f.quarantine(ctx, o.ID, &o, fmt.Sprintf("cancelled in the channel after Rackbeat order %d was shipped or invoiced: handle the return in Rackbeat by hand, then drop this item", b.RackbeatNumber))
+		return f.quarantine(ctx, o.ID, fmt.Sprintf("cancelled in the channel after Rackbeat order %d was shipped or invoiced: handle the return in Rackbeat by hand, then drop this item", b.RackbeatNumber))
 	}
 	if _, err := f.Inventory.CancelOrder(ctx, b.RackbeatNumber); err != nil {
 		return Result{}, err
@@ -348,12 +349,15 @@ func (f *Orders) reflectCancel(ctx context.Context, o sdk.Order) (Result, error)
 	return Result{Outcome: CancelReflected, RackbeatNumber: b.RackbeatNumber}, nil
 }
 
-func (f *Orders) quarantine(ctx context.Context, channelOrderID string, o *sdk.Order, reason string) (Result, error) {
-	var payload []byte
-	if o != nil {
-		payload, _ = json.Marshal(o)
+func (f *Orders) quarantine(ctx context.Context, channelOrderID, reason string) (Result, error) {
+	// The item is stored as the job that retries it, so the status page's
+	// retry button (and `shopbridge quarantine retry`) re-runs the import
+	// once the operator has fixed what the reason names.
+	payload, err := json.Marshal(schedule.OrdersImport{Link: f.Link, ChannelOrderID: channelOrderID, Source: "quarantine"})
+	if err != nil {
+		return Result{}, err
 	}
-	if _, err := f.Store.AddQuarantine(ctx, state.QuarantineItem{Link: f.Link, Flow: "orders", Key: channelOrderID, Reason: reason, Payload: payload}); err != nil {
+	if _, err := f.Store.AddQuarantine(ctx, state.QuarantineItem{Link: f.Link, Flow: schedule.KindOrdersImport, Key: channelOrderID, Reason: reason, Payload: payload}); err != nil {
 		return Result{}, err
 	}
 	if f.Log != nil {

@@ -205,7 +205,7 @@ func TestOrderWithUnknownSKUGoesToQuarantineAndOthersFlow(t *testing.T) {
 		t.Fatalf("the next order must flow: %+v %v", res, err)
 	}
 	q, err := e.store.ListQuarantine(ctx, state.QuarantineFilter{Link: "webshop"})
-	if err != nil || len(q) != 1 || q[0].Key != "bad" || len(q[0].Payload) == 0 {
+	if err != nil || len(q) != 1 || q[0].Key != "bad" || !strings.Contains(string(q[0].Payload), `"channel_order_id":"bad"`) {
 		t.Fatalf("quarantine: %+v %v", q, err)
 	}
 }
