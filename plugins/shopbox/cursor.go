@@ -1,9 +1,11 @@
 package shopbox
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"strings"
+	"time"
 
 	"github.com/shopbridge/shopbridge/sdk"
 )
@@ -27,6 +29,33 @@ type seenSet map[int]int64
 func (s seenSet) remember(uid int, stamp, readAt, from int64) {
 	if stamp >= from && stamp < readAt && len(s) < maxSeen {
 		s[uid] = stamp
+	}
+}
+
+// maxSameSecondWaits bounds how often one read waits for the second of its
+// newest stamps to pass; past it, such records are handed out unrecorded
+// and come again in the next run.
+const maxSameSecondWaits = 2
+
+// stampedAt reports whether any item carries a stamp of the read's second
+// (or later).
+func stampedAt[T any](readAt int64, items []T, stamp func(T) int64) bool {
+	for _, it := range items {
+		if stamp(it) >= readAt {
+			return true
+		}
+	}
+	return false
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 

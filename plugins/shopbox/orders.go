@@ -35,6 +35,7 @@ func (l *Link) ReadOrders(ctx context.Context, req sdk.ReadRequest, emit func(sd
 	if cur.Page < 1 {
 		cur.Page = 1
 	}
+	waits := 0
 	for {
 		q := api.BasketQuery{}
 		if cur.To == 0 {
@@ -57,6 +58,13 @@ func (l *Link) ReadOrders(ctx context.Context, req sdk.ReadRequest, emit func(sd
 		}
 		nextFrom := cur.To - overlapSeconds
 		readAt := p.ServerTime.Unix()
+		if waits < maxSameSecondWaits && stampedAt(readAt, p.Items, func(b api.Basket) int64 { return b.UpdatedTime }) {
+			waits++ // as in ReadProducts: let the second of the stamps pass
+			if err := sleep(ctx, time.Second); err != nil {
+				return err
+			}
+			continue
+		}
 		orders := make([]sdk.Order, 0, len(p.Items))
 		for _, b := range p.Items {
 			if b.UID <= cur.After {

@@ -43,6 +43,7 @@ func (l *Link) ReadProducts(ctx context.Context, req sdk.ReadRequest, emit func(
 		cur.Next = seenSet{}
 	}
 	vt := &varianceNames{l: l}
+	waits := 0
 	for {
 		p, err := l.c.Products(ctx, api.ProductQuery{UpdatedSince: cur.Since}, cur.Page, per)
 		if err != nil {
@@ -63,6 +64,17 @@ func (l *Link) ReadProducts(ctx context.Context, req sdk.ReadRequest, emit func(
 		}
 		nextSince := cur.Run - overlapSeconds
 		readAt := p.ServerTime.Unix()
+		if waits < maxSameSecondWaits && stampedAt(readAt, p.Items, func(ap api.Product) int64 { return ap.UpdatedTime }) {
+			// A product changed in the very second of this read could change
+			// again in that second with the same stamp; read the page again
+			// once the second is over, so what is handed out can be told
+			// apart from any later change (see seenSet.remember).
+			waits++
+			if err := sleep(ctx, time.Second); err != nil {
+				return err
+			}
+			continue
+		}
 		items := make([]sdk.Product, 0, len(p.Items))
 		for _, ap := range p.Items {
 			if ap.UID <= cur.After {
