@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"sort"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 

@@ -34,7 +34,13 @@ type Pacer struct {
 	probe    chan struct{} // closed when the first answer arrives
 	probing  bool
 	fixed    bool // the rate came from settings and is not learned
+	seen     time.Time // when the last status arrived
 }
+
+// Stale is how old the last status may be before the next request goes out
+// alone to read the bucket again: other apps of the shop spend from the
+// same bucket, and an idle client cannot know how much.
+const Stale = 10 * time.Second
 
 // Margin is the headroom kept in the bucket on top of a request's cost.
 // Shopify reports currentlyAvailable rounded down and restores continuously;
@@ -82,6 +88,9 @@ func (p *Pacer) refill(now time.Time) {
 func (p *Pacer) Wait(ctx context.Context, cost float64) error {
 	for {
 		p.mu.Lock()
+		if p.observed && !p.probing && p.inflight == 0 && p.clock.Now().Sub(p.seen) > Stale {
+			p.observed = false
+		}
 		if !p.observed {
 			if p.probing {
 				ch := p.probe
@@ -144,12 +153,25 @@ func (p *Pacer) Observe(cost float64, s ThrottleStatus) {
 		p.rate = s.RestoreRate
 	}
 	// Requests still in flight have not been charged in s as far as we know:
-	// keep their cost reserved.
-	p.avail = s.CurrentlyAvailable - p.inflight
-	p.at = now
+	// keep their cost reserved. Answers may arrive out of order, so an
+	// older, higher status must not undo a newer charge: the model only
+	// rises to a status when nothing else is in flight, which makes that
+	// status the latest one.
+	obs := s.CurrentlyAvailable - p.inflight
+	p.seen = now
+	if !p.observed {
+		p.avail, p.at = obs, now
+	} else {
+		p.refill(now)
+		if obs < p.avail || p.inflight == 0 {
+			p.avail = obs
+		}
+	}
 	if !p.observed {
 		p.observed = true
+		p.probing = false
 		close(p.probe)
+		p.probe = make(chan struct{})
 	}
 }
 
