@@ -33,7 +33,7 @@ type Pacer struct {
 	inflight float64       // cost reserved by requests not yet answered
 	probe    chan struct{} // closed when the first answer arrives
 	probing  bool
-	fixed    bool // the rate came from settings and is not learned
+	fixed    bool      // the rate came from settings and is not learned
 	seen     time.Time // when the last status arrived
 }
 
