@@ -129,3 +129,14 @@ func findVariant(ps []sdk.Product, sku string) (sdk.Product, sdk.Variant, bool) 
 	}
 	return sdk.Product{}, sdk.Variant{}, false
 }
+
+// unitSKU is the SKU of the i-th unit that holds stock in the sandbox: a
+// product without variances, or a product's first variance.
+func unitSKU(sb *sandbox.Server, i int) string {
+	ps := sb.Products()
+	p := ps[i%len(ps)]
+	if len(p.ProductVariances) > 0 {
+		return p.ProductVariances[0].SKUCode
+	}
+	return p.SKUCode
+}
