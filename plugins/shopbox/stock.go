@@ -185,10 +185,6 @@ func (l *Link) WriteStock(ctx context.Context, req sdk.StockWriteRequest) ([]sdk
 			out[i].Err = sdk.AsError(err)
 			continue
 		}
-		if row.Level.Quantity < 0 {
-			out[i].Err = sdk.Invalid("quantity", "%d is negative; Shopbox stock counts are set, not moved", row.Level.Quantity)
-			continue
-		}
 		units[i], todo[i] = u, true
 		perBranch[branches[i]]++
 	}
