@@ -17,7 +17,7 @@ const overlapSeconds = 60
 
 // maxSeen bounds the seen set a cursor carries. Past it, records in the
 // overlap are read again: a harmless repeat, never a loss.
-const maxSeen = 2000
+const maxSeen = 1000
 
 // seenSet maps a uid to the updated_time of the version handed out.
 type seenSet map[int]int64

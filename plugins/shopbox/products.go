@@ -596,7 +596,7 @@ func (l *Link) valueUID(ctx context.Context, typeName, value string) (int, error
 	}
 	_, v = find([]api.VarianceType{got})
 	if v == 0 {
-		return 0, errors.New("Shopbox did not return the variance value it was asked to create")
+		return 0, errors.New("the variance value just created is missing from the answer of Shopbox")
 	}
 	return v, nil
 }
