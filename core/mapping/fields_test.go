@@ -14,7 +14,7 @@ import (
 func mug() rackbeat.Product {
 	return rackbeat.Product{Number: "SKU-1", Name: "Mug", Description: "A mug", Barcode: "5701234",
 		SalesPrice: d("100.00"), CostPrice: d("40"), Group: rackbeat.ProductGroup{Number: 2, Name: "Kopper"},
-		Physical: rackbeat.Physical{Weight: d("0.4"), WeightUnit: "kg"},
+		Physical:    rackbeat.Physical{Weight: d("0.4"), WeightUnit: "kg"},
 		FieldValues: []rackbeat.FieldValue{{FieldID: 7, Value: "123456"}}}
 }
 
