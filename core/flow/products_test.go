@@ -306,7 +306,10 @@ func TestBothConvergesWithoutPingPong(t *testing.T) {
 			}
 			pushed = append(pushed, sku)
 		} else {
-			e.ch.edit(sku, func(p *sdk.Product, v *sdk.Variant) { v.Price = sdk.MustMoney(price, "SEK"); v.Cost = sdk.MustMoney("1."+price[len(price)-2:], "SEK") })
+			e.ch.edit(sku, func(p *sdk.Product, v *sdk.Variant) {
+				v.Price = sdk.MustMoney(price, "SEK")
+				v.Cost = sdk.MustMoney("1."+price[len(price)-2:], "SEK")
+			})
 		}
 	}
 	e.rb.ResetRequestCounts()
