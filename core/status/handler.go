@@ -138,6 +138,7 @@ func (h *Handler) servePage(w http.ResponseWriter, r *http.Request) {
 	s := h.pageSnapshot(r, acc == operator, sess, after)
 	q := r.URL.Query()
 	if f, ok := flashes[q.Get("done")]; ok {
+		s.FlashKind = q.Get("done")
 		id, _ := strconv.ParseInt(q.Get("id"), 10, 64)
 		if id != 0 {
 			s.Flash = fmt.Sprintf(f, id)
@@ -213,7 +214,7 @@ func (h *Handler) unauthorized(w http.ResponseWriter, asJSON bool) {
 func (h *Handler) failPage(w http.ResponseWriter, r *http.Request, code int, msg string, after int64) {
 	acc, sess := h.auth.check(r)
 	s := h.pageSnapshot(r, acc == operator, sess, after)
-	s.Flash, s.FlashBad = msg, true
+	s.Flash, s.FlashBad, s.FlashKind = msg, true, "error"
 	h.render(w, code, s)
 }
 

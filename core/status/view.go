@@ -37,6 +37,7 @@ type Snapshot struct {
 	LoginOffered   bool   `json:"-"`
 	Flash          string `json:"-"`
 	FlashBad       bool   `json:"-"`
+	FlashKind      string `json:"-"` // names the flash element: retried, dropped, loggedin, loggedout, error
 	RefreshSeconds int    `json:"-"`
 	SelfURL        string `json:"-"`
 }
