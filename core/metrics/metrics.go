@@ -104,7 +104,7 @@ func New() *Metrics {
 	}, []string{"link"})
 	m.webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: namespace, Name: "webhooks_received_total",
-		Help: "Webhook deliveries received, by source (a link id or rackbeat) and the HTTP status answered.",
+		Help: "Webhook deliveries received, by source (link:<id> or rackbeat, as core/server names them) and the HTTP status answered.",
 	}, []string{"source", "status"})
 	m.sigFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: namespace, Name: "webhook_signature_failures_total",

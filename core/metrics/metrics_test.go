@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopbridge/shopbridge/core/server"
 	"github.com/shopbridge/shopbridge/sdk"
 )
 
@@ -274,4 +275,47 @@ func TestConcurrentUseIsSafe(t *testing.T) {
 	got := scrape(t, m)
 	want(t, got, `shopbridge_items_synced_total{flow="stock",link="link7",outcome="updated"}`, 200)
 	want(t, got, `shopbridge_connector_calls_total{connector="shopify",method="WriteStock",outcome="ok"}`, 1600)
+}
+
+// refusingSink refuses every delivery as a forged one.
+type refusingSink struct{}
+
+func (refusingSink) ChannelWebhook(context.Context, string, http.Header, []byte) error {
+	return sdk.Errorf(sdk.ClassUnauthenticated, "bad signature")
+}
+
+func (refusingSink) RackbeatWebhook(context.Context, http.Header, []byte) error { return nil }
+
+// The host wires the metrics into its port as /metrics and as the webhook
+// observer; deliveries show up in the scrape with the status they got.
+func TestMountsOnTheHostsServer(t *testing.T) {
+	m := New()
+	srv := server.New(server.Options{
+		Sink:    refusingSink{},
+		Routes:  map[string]http.Handler{"GET /metrics": m.Handler()},
+		Observe: m.ObserveWebhook,
+	})
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	for _, path := range []string{"/hooks/webshop", "/hooks/rackbeat"} {
+		resp, err := http.Post(ts.URL+path, "application/json", strings.NewReader("{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	resp, err := http.Get(ts.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`shopbridge_webhooks_received_total{source="link:webshop",status="401"} 1`,
+		`shopbridge_webhooks_received_total{source="rackbeat",status="200"} 1`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("scrape lacks %s", want)
+		}
+	}
 }

@@ -54,7 +54,7 @@ func artifactDir(t *testing.T) string {
 // an operator would: read it, log in, press Retry, see the item leave
 // quarantine.
 func TestBrowserRetryFromTheStatusPage(t *testing.T) {
-	if testing.Short() {
+	if testing.Short() && os.Getenv("CI") == "" {
 		t.Skip("browser test skipped in -short mode")
 	}
 	chromium := findChromium(t)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/shopbridge/shopbridge/core/schedule"
+	"github.com/shopbridge/shopbridge/core/server"
 	"github.com/shopbridge/shopbridge/core/state"
 )
 
@@ -496,5 +497,24 @@ func TestFilterMasksCredentials(t *testing.T) {
 	}
 	if got := fl.clean("mail jane@example.com", true); got != "mail jane@example.com" {
 		t.Errorf("operator view masks e-mail: %q", got)
+	}
+}
+
+func TestRoutesMountOnTheHostsServer(t *testing.T) {
+	f := newFixture(t)
+	h := f.handler(t, true)
+	srv := server.New(server.Options{Routes: h.Routes()})
+	c := newClient(t, srv.Handler())
+	if a := c.get("/", bearer(operatorToken)); a.code != http.StatusOK || !strings.Contains(a.body, "/retry") {
+		t.Errorf("GET / through the host's server: %d", a.code)
+	}
+	if a := c.get("/healthz", nil); a.code != http.StatusOK {
+		t.Errorf("GET /healthz beside the status page: %d", a.code)
+	}
+	ck := c.login(operatorToken)
+	csrf := csrfOf(t, c.get("/", nil, ck).body)
+	id := f.ids["1001"]
+	if a := c.do("POST", "/quarantine/"+itoa(id)+"/drop", url.Values{"csrf": {csrf}}, nil, ck); a.code != http.StatusSeeOther {
+		t.Errorf("drop through the host's server: %d", a.code)
 	}
 }
