@@ -51,12 +51,14 @@ type Metrics struct {
 	bucketCapacity *prometheus.GaugeVec
 	webhooks       *prometheus.CounterVec
 	sigFailures    *prometheus.CounterVec
-	scrapeErrors   *prometheus.CounterVec
 
 	mu          sync.Mutex
 	lastSuccess map[[2]string]time.Time
 	queueDepth  func(context.Context) (map[string]int, error)
 	kindsSeen   map[string]bool
+	// depthErrors counts failed queue counts; it is reported by the same
+	// collector that fails, so a scrape shows its own failure.
+	depthErrors uint64
 	connectors  func() []Connector
 	now         func() time.Time
 }
@@ -110,13 +112,9 @@ func New() *Metrics {
 		Namespace: namespace, Name: "webhook_signature_failures_total",
 		Help: "Webhook deliveries refused because their signature was missing, forged or replayed, by source.",
 	}, []string{"source"})
-	m.scrapeErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "scrape_errors_total",
-		Help: "Values that could not be read while serving /metrics (their series are missing from that scrape), by what.",
-	}, []string{"what"})
 
 	m.reg.MustRegister(m.itemsSynced, m.errors, m.jobDuration, m.calls, m.callDuration,
-		m.bucketAvail, m.bucketCapacity, m.webhooks, m.sigFailures, m.scrapeErrors,
+		m.bucketAvail, m.bucketCapacity, m.webhooks, m.sigFailures,
 		scrapeTime{m},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -281,6 +279,8 @@ var (
 		"Seconds since a link's flow last completed successfully.", []string{"link", "flow"}, nil)
 	restartsDesc = prometheus.NewDesc(namespace+"_connector_restarts_total",
 		"Restarts of a connector process after it crashed, by connector and version.", []string{"connector", "version"}, nil)
+	scrapeErrorsDesc = prometheus.NewDesc(namespace+"_scrape_errors_total",
+		"Values that could not be read while serving /metrics (their series are missing from that scrape), by what.", []string{"what"}, nil)
 	upDesc = prometheus.NewDesc(namespace+"_connector_up",
 		"1 when the connector process is running, 0 while it is down or restarting.", []string{"connector", "version"}, nil)
 )
@@ -294,6 +294,7 @@ func (s scrapeTime) Describe(ch chan<- *prometheus.Desc) {
 	ch <- lagDesc
 	ch <- restartsDesc
 	ch <- upDesc
+	ch <- scrapeErrorsDesc
 }
 
 func (s scrapeTime) Collect(ch chan<- prometheus.Metric) {
@@ -315,7 +316,9 @@ func (s scrapeTime) Collect(ch chan<- prometheus.Metric) {
 		depth, err := depthFn(ctx)
 		cancel()
 		if err != nil {
-			m.scrapeErrors.WithLabelValues("queue_depth").Inc()
+			m.mu.Lock()
+			m.depthErrors++
+			m.mu.Unlock()
 		} else {
 			m.mu.Lock()
 			for k := range depth {
@@ -331,6 +334,11 @@ func (s scrapeTime) Collect(ch chan<- prometheus.Metric) {
 			}
 		}
 	}
+
+	m.mu.Lock()
+	depthErrors := m.depthErrors
+	m.mu.Unlock()
+	ch <- prometheus.MustNewConstMetric(scrapeErrorsDesc, prometheus.CounterValue, float64(depthErrors), "queue_depth")
 
 	if connFn != nil {
 		// Two processes of one version cannot run side by side, but a
