@@ -131,7 +131,7 @@ type OrdersSettings struct {
 	Employee         int           `key:"employee" min:"1"`
 	SendConfirmation bool          `key:"send_confirmation" default:"false"`
 	ShippingProduct  string        `key:"shipping_product"`
-	AddVAT           bool          `key:"add_vat"`
+	AddVAT           bool          `key:"add_vat" default:"true"`
 	PullEvery        time.Duration `key:"pull_every" default:"15m"`
 	Location         int           `key:"location" min:"1"`
 }

@@ -78,7 +78,7 @@ var docs = map[string]keyText{
 	"links[].orders.employee":          {"Rackbeat employee set on imported orders; required when orders are enabled.", "Shopify: \"Standard anställd\""},
 	"links[].orders.send_confirmation": {"Have Rackbeat e-mail an order confirmation to the customer.", "Shopify: \"Inställningar för e-post\""},
 	"links[].orders.shipping_product":  {"Rackbeat product number that carries shipping as an order line.", "Shopify: \"Fraktprodukt\" (e.g. \"frakt\")"},
-	"links[].orders.add_vat":           {"Register imported orders with VAT.", "Shopbox: \"Tilføy moms\""},
+	"links[].orders.add_vat":           {"Register imported orders with VAT (the default); false registers them without VAT, at the amounts paid, in a VAT-free zone.", "Shopbox: \"Tilføy moms\""},
 	"links[].orders.pull_every":        {"Safety-net pull of orders whose webhook never came.", ""},
 	"links[].orders.location":          {"Rackbeat location imported orders draw stock from; empty for Rackbeat's default.", ""},
 

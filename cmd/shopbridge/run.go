@@ -19,19 +19,19 @@ func newRunCmd() *cobra.Command {
 	var path string
 	c := &cobra.Command{
 		Use:   "run -c FILE",
-		Short: "Run the host: open every link on its connector and serve /healthz and /readyz until SIGINT or SIGTERM",
+		Short: "Run the host: open every link, import orders, sync products and stock, serve webhooks, /healthz and /readyz until SIGINT or SIGTERM",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(path)
 			if err != nil {
 				return err
 			}
-			h, err := host.New(cfg, newLogger(cfg.Log))
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			h, err := host.New(ctx, cfg, host.Options{Logger: newLogger(cfg.Log)})
 			if err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
 			return h.Run(ctx)
 		},
 	}

@@ -71,6 +71,9 @@ type Orders struct {
 	// racing to create a duplicate. Zero means 30 seconds.
 	Lease time.Duration
 	Now   func() time.Time
+	// Customers, when set, is shared by every link's order flow so that a
+	// new customer is found or created once; links share one Rackbeat.
+	Customers *KeyLock
 }
 
 // Outcome says what an import did.
@@ -408,12 +411,11 @@ func (f *Orders) build(ctx context.Context, o sdk.Order) (rackbeat.OrderInput, s
 		in.DeliveryAddress = &rackbeat.Address{Street: strings.TrimSpace(a.Line1 + " " + a.Line2), City: a.City, Zipcode: a.Zip, Country: a.CountryCode}
 	}
 
-	// Orders without tax lines (a point-of-sale receipt) carry prices with
-	// VAT; the Shopbox seed's "add VAT" says whether Rackbeat registers the
-	// sale with VAT (net prices, VAT added back by the VAT zone) or
-	// without (the amounts as paid, in a VAT-free zone).
+	// The Shopbox seed's "add VAT" says whether Rackbeat registers a sale
+	// with VAT (net prices; Rackbeat adds VAT back by the VAT zone) or
+	// without it (the amounts as paid, in a VAT-free zone).
 	withoutVAT := false
-	if !hasTaxLines(o) && o.TaxesIncluded && !s.AddVAT {
+	if !s.AddVAT {
 		withoutVAT = true
 		in.VATZone = "abroad"
 	}
@@ -483,18 +485,6 @@ func displayNumber(o sdk.Order) string {
 	return o.ID
 }
 
-func hasTaxLines(o sdk.Order) bool {
-	if len(o.TaxLines) > 0 {
-		return true
-	}
-	for _, l := range o.Lines {
-		if len(l.TaxLines) > 0 {
-			return true
-		}
-	}
-	return false
-}
-
 // rateOf is the combined rate of a line's taxes, or the link's rate when
 // the line names none.
 func (f *Orders) rateOf(taxes []sdk.TaxLine) decimal.Decimal {
@@ -543,6 +533,9 @@ func (f *Orders) customer(ctx context.Context, o sdk.Order) (rackbeat.Customer, 
 	if email == "" {
 		email = f.Link + "@walk-in.shopbridge.invalid"
 		name = f.Channel + " walk-in customer (" + f.Link + ")"
+	}
+	if f.Customers != nil {
+		defer f.Customers.Lock(email)()
 	}
 	if c, ok, err := f.Inventory.FindCustomerByEmail(ctx, email); err != nil {
 		return rackbeat.Customer{}, "", err

@@ -70,7 +70,7 @@ func newOrderEnv(t *testing.T, mutate func(*config.OrdersSettings)) *orderEnv {
 	}
 	t.Cleanup(db.Close)
 	s := config.OrdersSettings{Enabled: true, Trigger: "paid", State: "ready_to_ship", Numbering: "rackbeat", PaymentTerms: 3,
-		Language: "en", CustomerGroup: 1, VATZone: "domestic", Currency: "SEK", Employee: 2, ShippingProduct: "frakt"}
+		Language: "en", CustomerGroup: 1, VATZone: "domestic", Currency: "SEK", Employee: 2, ShippingProduct: "frakt", AddVAT: true}
 	if mutate != nil {
 		mutate(&s)
 	}

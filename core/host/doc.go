@@ -1,8 +1,7 @@
-// Package host runs shopbridge: it owns the plugin manager and the links
-// opened on it, and the HTTP port (health endpoints for now). Run starts
-// everything and stops it again when its context ends.
-//
-// This is the skeleton the state store, the scheduler, the webhook intake
-// and the flows are added to: each gets a field on Host, is started in Run
-// after the links are open, and stopped in reverse order.
+// Package host wires shopbridge together: the store and the scheduler on
+// one database, the Rackbeat client, the connector processes, the flows of
+// every link, and the HTTP port. `shopbridge run` is Host.Run; the other
+// commands (orders import, check, quarantine, status) open the same Host
+// without starting its workers, so they act exactly as the running host
+// would.
 package host

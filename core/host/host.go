@@ -15,144 +15,242 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/shopbridge/shopbridge/config"
+	"github.com/shopbridge/shopbridge/core/flow"
 	"github.com/shopbridge/shopbridge/core/plugin"
+	"github.com/shopbridge/shopbridge/core/rackbeat"
+	"github.com/shopbridge/shopbridge/core/schedule"
+	"github.com/shopbridge/shopbridge/core/server"
+	"github.com/shopbridge/shopbridge/core/state"
 )
 
-// Host is one running shopbridge.
+// Options tune a Host beyond its configuration.
+type Options struct {
+	Logger    hclog.Logger
+	Scheduler schedule.Options
+	// RackbeatOptions are added to the Rackbeat client's (tests).
+	RackbeatOptions []rackbeat.Option
+}
+
+// Host is one shopbridge: a store, a scheduler, a Rackbeat client, the
+// connector processes and the links.
 type Host struct {
 	cfg     *config.Config
 	log     hclog.Logger
+	db      *state.DB
+	sched   *schedule.Scheduler
+	rb      *rackbeat.Client
 	plugins *plugin.Manager
-	mux     *http.ServeMux
+	routes  map[string]http.Handler
 
-	mu    sync.Mutex
-	links map[string]*plugin.Link
-	addr  net.Addr
-	ready atomic.Bool
+	customers flow.KeyLock // one find-or-create of a customer at a time, across links
+
+	mu        sync.Mutex
+	links     map[string]*Link
+	memTokens []string // Rackbeat webhook tokens when there is no state key to keep them
+	srv       *server.Server
+	ready     atomic.Bool
 }
 
-// New prepares a host for cfg; nothing starts until Run.
-func New(cfg *config.Config, logger hclog.Logger) (*Host, error) {
-	if logger == nil {
-		logger = hclog.NewNullLogger()
+// New opens the store (applying migrations), the scheduler, the Rackbeat
+// client and the plugin manager. Nothing runs and no link opens until Run
+// or OpenLink.
+func New(ctx context.Context, cfg *config.Config, opts Options) (*Host, error) {
+	log := opts.Logger
+	if log == nil {
+		log = hclog.NewNullLogger()
 	}
-	pm, err := plugin.NewManager(plugin.Options{Dir: cfg.Plugins.Dir, Lock: cfg.Plugins.Lock, Logger: logger.Named("connector")})
+	db, err := state.Open(ctx, state.Options{Driver: cfg.State.Driver, Path: cfg.State.Path, DSN: cfg.State.DSN.Value(), Logger: log.Named("state")})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("open the state database (state.%s): %w", stateKey(cfg), err)
 	}
-	h := &Host{cfg: cfg, log: logger, plugins: pm, mux: http.NewServeMux(), links: map[string]*plugin.Link{}}
-	h.mux.HandleFunc("GET /healthz", h.healthz)
-	h.mux.HandleFunc("GET /readyz", h.readyz)
+	h := &Host{cfg: cfg, log: log, db: db, links: map[string]*Link{}, routes: map[string]http.Handler{}}
+	fail := func(err error) (*Host, error) { h.Close(); return nil, err }
+
+	if h.sched, err = schedule.New(db, log.Named("jobs"), opts.Scheduler); err != nil {
+		return fail(fmt.Errorf("start the job queue: %w", err))
+	}
+	rbOpts := append([]rackbeat.Option{
+		rackbeat.WithRequestsPerMinute(cfg.Rackbeat.RequestsPerMinute),
+		rackbeat.WithLogger(log.Named("rackbeat")),
+		rackbeat.WithConsumer("shopbridge", "https://github.com/shopbridge/shopbridge"),
+	}, opts.RackbeatOptions...)
+	if h.rb, err = rackbeat.New(cfg.Rackbeat.URL, cfg.Rackbeat.Token.Value(), rbOpts...); err != nil {
+		return fail(fmt.Errorf("rackbeat.url: %w", err))
+	}
+	if h.plugins, err = plugin.NewManager(plugin.Options{Dir: cfg.Plugins.Dir, Lock: cfg.Plugins.Lock, Logger: log.Named("connector")}); err != nil {
+		return fail(err)
+	}
+	h.registerJobs()
 	return h, nil
 }
+
+func stateKey(cfg *config.Config) string {
+	if cfg.State.Driver == state.DriverPostgres {
+		return "dsn"
+	}
+	return "path " + cfg.State.Path
+}
+
+// Close stops the connector processes and closes the store.
+func (h *Host) Close() {
+	h.mu.Lock()
+	links := h.links
+	h.links = map[string]*Link{}
+	h.mu.Unlock()
+	for _, l := range links {
+		_ = l.plugin.Close(context.Background())
+	}
+	if h.plugins != nil {
+		_ = h.plugins.Close()
+	}
+	if h.db != nil {
+		h.db.Close()
+	}
+}
+
+// Config is the host's configuration.
+func (h *Host) Config() *config.Config { return h.cfg }
+
+// Store is the host's state database.
+func (h *Host) Store() *state.DB { return h.db }
+
+// Scheduler is the host's job queue.
+func (h *Host) Scheduler() *schedule.Scheduler { return h.sched }
+
+// Rackbeat is the host's Rackbeat client.
+func (h *Host) Rackbeat() *rackbeat.Client { return h.rb }
 
 // Plugins is the host's plugin manager.
 func (h *Host) Plugins() *plugin.Manager { return h.plugins }
 
-// Link returns an open link, or nil.
-func (h *Host) Link(id string) *plugin.Link {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.links[id]
-}
-
-// Handle adds a route to the host's HTTP port; call it before Run.
-func (h *Host) Handle(pattern string, handler http.Handler) { h.mux.Handle(pattern, handler) }
+// Handle adds a route to the host's HTTP port (the status page, metrics);
+// call it before Run.
+func (h *Host) Handle(pattern string, handler http.Handler) { h.routes[pattern] = handler }
 
 // Addr is the address the HTTP port listens on once Run has started it.
 func (h *Host) Addr() net.Addr {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.addr
+	if h.srv == nil {
+		return nil
+	}
+	a, err := net.ResolveTCPAddr("tcp", h.srv.Addr())
+	if err != nil {
+		return nil
+	}
+	return a
 }
 
-// Run listens on server.listen, opens every enabled link on its connector
-// and serves until ctx ends; then it stops the HTTP server and every
-// connector process. A link that cannot be opened stops Run with an error
-// naming it.
+// Run serves until ctx ends: it listens on server.listen, opens every
+// enabled link, subscribes webhooks, schedules the periodic pulls and
+// reconciliations, and works jobs. A link that cannot be opened is logged
+// and reported by /readyz; the other links run.
 func (h *Host) Run(ctx context.Context) error {
-	ln, err := net.Listen("tcp", h.cfg.Server.Listen)
-	if err != nil {
-		return fmt.Errorf("listening on server.listen %s: %w (is another shopbridge running?)", h.cfg.Server.Listen, err)
+	defer h.Close()
+	routes := map[string]http.Handler{}
+	for p, hd := range h.routes {
+		routes[p] = hd
 	}
-	h.mu.Lock()
-	h.addr = ln.Addr()
-	h.mu.Unlock()
-	srv := &http.Server{Handler: h.mux, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	h.log.Info("listening", "addr", ln.Addr().String())
-
-	defer func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_ = srv.Shutdown(sctx)
-		cancel()
-		_ = h.plugins.Close()
-		h.log.Info("stopped")
-	}()
-
-	if err := h.openLinks(ctx); err != nil {
+	srv := server.New(server.Options{
+		Listen: h.cfg.Server.Listen, MaxBodyBytes: h.cfg.Server.MaxBodyBytes, Logger: h.log.Named("http"),
+		Sink: h, Ready: h.readiness, Routes: routes,
+	})
+	if err := srv.Start(); err != nil {
 		return err
 	}
-	h.ready.Store(true)
-	h.log.Info("running", "links", len(h.links))
-	select {
-	case <-ctx.Done():
-		h.log.Info("stopping")
-		return nil
-	case err := <-served:
-		if errors.Is(err, http.ErrServerClosed) {
-			return nil
-		}
-		return fmt.Errorf("HTTP server on %s: %w", h.cfg.Server.Listen, err)
-	}
-}
+	h.mu.Lock()
+	h.srv = srv
+	h.mu.Unlock()
+	h.log.Info("listening", "addr", srv.Addr())
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
 
-func (h *Host) openLinks(ctx context.Context) error {
 	for i := range h.cfg.Links {
 		lc := &h.cfg.Links[i]
 		if lc.Disabled {
 			h.log.Info("link disabled; not opened", "link", lc.ID)
 			continue
 		}
-		l, err := h.plugins.Open(ctx, lc)
-		if err != nil {
+		if _, err := h.OpenLink(ctx, lc.ID); err != nil {
+			h.log.Error("link not opened; the other links run", "link", lc.ID, "error", err)
+			continue
+		}
+		if err := h.schedulePeriodic(lc); err != nil {
 			return err
 		}
-		name, version := l.Connector()
-		h.log.Info("link open", "link", lc.ID, "connector", name, "version", version, "account", l.Account())
-		h.mu.Lock()
-		h.links[lc.ID] = l
-		h.mu.Unlock()
 	}
+	h.subscribeWebhooks(ctx)
+
+	if err := h.sched.Start(ctx); err != nil {
+		return fmt.Errorf("start the job workers: %w", err)
+	}
+	h.ready.Store(true)
+	h.log.Info("running", "links", len(h.openLinks()))
+	<-ctx.Done()
+	h.log.Info("stopping: finishing jobs in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := h.sched.Stop(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		h.log.Warn("job workers stopped with an error", "error", err)
+	}
+	h.log.Info("stopped")
 	return nil
 }
 
-func (h *Host) healthz(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintln(w, "ok")
+func (h *Host) openLinks() []*Link {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]*Link, 0, len(h.links))
+	for _, l := range h.links {
+		out = append(out, l)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].cfg.ID < out[j].cfg.ID })
+	return out
 }
 
-// readyz answers 200 when every link is open on a running connector
-// process, and 503 listing what is not.
-func (h *Host) readyz(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+// readiness is what /readyz reports: every enabled link open on a running
+// connector process.
+func (h *Host) readiness() error {
 	var problems []string
 	if !h.ready.Load() {
 		problems = append(problems, "starting: links are being opened")
+	}
+	for _, lc := range h.cfg.Links {
+		if !lc.Disabled && h.link(lc.ID) == nil {
+			problems = append(problems, "link "+lc.ID+" is not open (see the log)")
+		}
 	}
 	for _, p := range h.plugins.Processes() {
 		if !p.Running {
 			problems = append(problems, fmt.Sprintf("connector %s %s is not running (%s); links %s wait for it", p.Name, p.Version, p.LastError, strings.Join(p.Links, ", ")))
 		}
 	}
-	sort.Strings(problems)
-	if len(problems) > 0 {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		for _, p := range problems {
-			fmt.Fprintln(w, p)
-		}
-		return
+	if len(problems) == 0 {
+		return nil
 	}
-	fmt.Fprintln(w, "ready")
+	sort.Strings(problems)
+	return errors.New(strings.Join(problems, "; "))
+}
+
+// schedulePeriodic adds the link's safety-net pulls and reconciliations.
+func (h *Host) schedulePeriodic(lc *config.Link) error {
+	l := h.link(lc.ID)
+	add := func(kind string, every time.Duration) error {
+		if every <= 0 {
+			return nil
+		}
+		if err := h.sched.AddPeriodic(kind, lc.ID, every); err != nil {
+			return fmt.Errorf("schedule %s for link %s: %w", kind, lc.ID, err)
+		}
+		return nil
+	}
+	if lc.Orders.Enabled && l.orders != nil {
+		if err := add(schedule.KindOrdersPull, lc.Orders.PullEvery); err != nil {
+			return err
+		}
+	}
+	return h.schedulePeriodicProducts(lc, add)
 }

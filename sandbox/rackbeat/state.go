@@ -286,7 +286,7 @@ func seedState(cat *catalog.Catalog, now time.Time, prerequisites bool, accountI
 		{ID: 2, Name: "Netto 30 dager", Type: "net", Days: 30},
 		{ID: 3, Name: "Webshop", Type: "cash", Days: 0},
 	}
-	st.CustomerGroups = []*CustomerGroup{{Number: 1, Name: "Øvrigt"}}
+	st.CustomerGroups = []*CustomerGroup{{Number: 1, Name: "Øvrigt"}, {Number: 2, Name: "Bedrift"}}
 	st.Seq.Customer = 1000
 	if prerequisites {
 		noStock := 0

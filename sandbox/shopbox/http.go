@@ -248,7 +248,9 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 			writeError(w, http.StatusForbidden, "You are not allowed to access client "+client)
 			return
 		}
-		if q.Get("api-token") == "" && client == "" {
+		// Listing one's shops is how a client learns its client id, so that
+		// one call needs no client.
+		if q.Get("api-token") == "" && client == "" && r.URL.Path != "/api/v3/clients/myclients" {
 			writeError(w, http.StatusBadRequest, "the client query parameter is required with accessToken")
 			return
 		}

@@ -1,0 +1,227 @@
+package host
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/shopbridge/shopbridge/core/rackbeat"
+	"github.com/shopbridge/shopbridge/core/schedule"
+	"github.com/shopbridge/shopbridge/core/state"
+	"github.com/shopbridge/shopbridge/sdk"
+)
+
+// ChannelWebhook takes a delivery for a link: the link's connector verifies
+// and reads it, then its delivery id and the jobs it causes commit in one
+// transaction, and only then is the sender answered. A repeated delivery
+// id commits nothing and is answered as a success, so the sender stops.
+func (h *Host) ChannelWebhook(ctx context.Context, linkID string, hdr http.Header, body []byte) error {
+	l := h.link(linkID)
+	if l == nil {
+		return sdk.NotFound("no open link %q", linkID)
+	}
+	res, err := l.plugin.HandleWebhook(ctx, sdk.Webhook{Header: hdr, Body: body})
+	if err != nil {
+		return err
+	}
+	jobs := h.jobsForChannelEvents(l, res.Events)
+	return h.commitDelivery(ctx, "link:"+linkID, res.DeliveryID, body, jobs)
+}
+
+// jobsForChannelEvents turns a channel's events into the link's jobs.
+func (h *Host) jobsForChannelEvents(l *Link, events []sdk.Event) []schedule.Args {
+	var jobs []schedule.Args
+	for _, e := range events {
+		switch {
+		case strings.HasPrefix(e.Type, "order.") && l.orders != nil && e.ID != "":
+			jobs = append(jobs, schedule.OrdersImport{Link: l.cfg.ID, ChannelOrderID: e.ID, Source: "webhook"})
+		case strings.HasPrefix(e.Type, "product.") && pullsProducts(l.cfg.Products.Direction):
+			jobs = append(jobs, schedule.ProductsPull{Link: l.cfg.ID})
+		}
+		// Channel stock events are not work: Rackbeat is the system of
+		// record for stock, and pushing its number back on every channel
+		// move would race the channel's own order reservations.
+	}
+	return jobs
+}
+
+func pullsProducts(direction string) bool { return direction == "channel" || direction == "both" }
+func pushesProducts(direction string) bool {
+	return direction == "inventory" || direction == "both"
+}
+
+// commitDelivery records a delivery as seen and enqueues its jobs, all or
+// nothing. Without a delivery id the body's hash stands in, which still
+// drops a sender's retries of the same delivery.
+func (h *Host) commitDelivery(ctx context.Context, source, deliveryID string, body []byte, jobs []schedule.Args) error {
+	if deliveryID == "" {
+		sum := sha256.Sum256(body)
+		deliveryID = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	err := h.db.InTx(ctx, func(tx *state.Tx) error {
+		first, err := tx.MarkDeliverySeen(source, deliveryID)
+		if err != nil || !first {
+			return err
+		}
+		for _, j := range jobs {
+			if _, err := h.sched.EnqueueTx(ctx, tx, j); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return sdk.Retryable(0, "record delivery %s: %w", deliveryID, err)
+	}
+	return nil
+}
+
+// rackbeatEvents are the Rackbeat webhooks the host subscribes: product
+// changes for links that push products, stock moves for links that sync
+// stock.
+var rackbeatEvents = []string{"product.created", "product.updated", "product.deleted", "inventory.changed"}
+
+// RackbeatWebhook takes a Rackbeat delivery: the token is checked against
+// every token the host knows, then each link that follows the change gets
+// its push job.
+func (h *Host) RackbeatWebhook(ctx context.Context, hdr http.Header, body []byte) error {
+	tokens := h.rackbeatTokens(ctx)
+	if len(tokens) == 0 {
+		return sdk.Unauthenticated("no Rackbeat webhook token is known: set rackbeat.webhook_token or let the host subscribe (server.public_url)")
+	}
+	var ev rackbeat.Event
+	var err error
+	for _, t := range tokens {
+		if ev, err = rackbeat.ParseWebhook(hdr, body, t); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		if errors.Is(err, rackbeat.ErrTokenMissing) || errors.Is(err, rackbeat.ErrTokenMismatch) {
+			return sdk.Unauthenticated("rackbeat webhook: %v", err)
+		}
+		return sdk.Invalid("body", "rackbeat webhook: %v", err)
+	}
+	sku := ev.Key
+	if ev.NewKey != "" {
+		sku = ev.NewKey
+	}
+	var jobs []schedule.Args
+	for _, l := range h.openLinks() {
+		switch {
+		case ev.Name == "inventory.changed" && l.cfg.Stock.Enabled:
+			jobs = append(jobs, schedule.StockPush{Link: l.cfg.ID, SKU: sku})
+		case strings.HasPrefix(ev.Name, "product.") && pushesProducts(l.cfg.Products.Direction):
+			jobs = append(jobs, schedule.ProductsPush{Link: l.cfg.ID, SKU: sku})
+			if ev.Name == "product.created" && l.cfg.Stock.Enabled {
+				jobs = append(jobs, schedule.StockPush{Link: l.cfg.ID, SKU: sku})
+			}
+		}
+	}
+	return h.commitDelivery(ctx, "rackbeat", hdr.Get("Rackbeat-Webhook-Id"), body, jobs)
+}
+
+// rackbeatTokenSecret names the state secret holding the token Rackbeat
+// issued for one event's subscription.
+func rackbeatTokenSecret(event string) string { return "webhook-token:" + event }
+
+const rackbeatSecretLink = "rackbeat"
+
+func (h *Host) rackbeatTokens(ctx context.Context) []string {
+	var out []string
+	if t := h.cfg.Rackbeat.WebhookToken.Value(); t != "" {
+		out = append(out, t)
+	}
+	for _, ev := range rackbeatEvents {
+		if s, ok, err := h.db.GetSecret(ctx, rackbeatSecretLink, rackbeatTokenSecret(ev)); err == nil && ok {
+			out = append(out, s.Value)
+		}
+	}
+	h.mu.Lock()
+	out = append(out, h.memTokens...)
+	h.mu.Unlock()
+	return out
+}
+
+// subscribeWebhooks asks every channel and Rackbeat to call the host. It
+// needs server.public_url, the address they can reach; without it the host
+// relies on its periodic pulls and reconciliations.
+func (h *Host) subscribeWebhooks(ctx context.Context) {
+	base := strings.TrimRight(h.cfg.Server.PublicURL, "/")
+	if base == "" {
+		h.log.Info("server.public_url is not set: no webhooks; changes arrive by the periodic pulls")
+		return
+	}
+	for _, l := range h.openLinks() {
+		if !l.plugin.Has(sdk.CapWebhooks) {
+			continue
+		}
+		subs, err := l.plugin.EnsureWebhooks(ctx, base+"/hooks/"+l.cfg.ID, nil)
+		if err != nil {
+			h.log.Warn("channel webhooks not subscribed; the periodic pulls still run", "link", l.cfg.ID, "error", err)
+			continue
+		}
+		h.log.Info("channel webhooks subscribed", "link", l.cfg.ID, "topics", len(subs))
+	}
+	h.subscribeRackbeat(ctx, base+"/hooks/rackbeat")
+}
+
+func (h *Host) subscribeRackbeat(ctx context.Context, url string) {
+	var want []string
+	for _, l := range h.openLinks() {
+		if l.cfg.Stock.Enabled {
+			want = append(want, "inventory.changed")
+		}
+		if pushesProducts(l.cfg.Products.Direction) {
+			want = append(want, "product.created", "product.updated", "product.deleted")
+		}
+	}
+	if len(want) == 0 {
+		return
+	}
+	existing, err := h.rb.Webhooks(ctx)
+	if err != nil {
+		h.log.Warn("Rackbeat webhooks not subscribed; the periodic reconciliations still run", "error", err)
+		return
+	}
+	seen := map[string]bool{}
+	for _, ev := range want {
+		if !seen[ev] {
+			seen[ev] = true
+			h.ensureRackbeatWebhook(ctx, existing, ev, url)
+		}
+	}
+	h.log.Info("Rackbeat webhooks subscribed", "url", url)
+}
+
+// ensureRackbeatWebhook keeps a subscription whose token the host holds,
+// and replaces one whose token it lost: Rackbeat shows a token only when it
+// creates the subscription, and without it no delivery can be checked.
+func (h *Host) ensureRackbeatWebhook(ctx context.Context, existing []rackbeat.Webhook, event, url string) {
+	_, known, _ := h.db.GetSecret(ctx, rackbeatSecretLink, rackbeatTokenSecret(event))
+	for _, w := range existing {
+		if w.Event != event || w.URL != url {
+			continue
+		}
+		if known {
+			return
+		}
+		_ = h.rb.DeleteWebhook(ctx, w.ID)
+	}
+	w, err := h.rb.CreateWebhook(ctx, event, url)
+	if err != nil {
+		h.log.Warn("Rackbeat webhook not subscribed", "event", event, "error", err)
+		return
+	}
+	if err := h.db.PutSecret(ctx, rackbeatSecretLink, rackbeatTokenSecret(event), w.Token, time.Time{}); err != nil {
+		// Without SHOPBRIDGE_STATE_KEY the token lives until the host
+		// stops; the next start subscribes again.
+		h.mu.Lock()
+		h.memTokens = append(h.memTokens, w.Token)
+		h.mu.Unlock()
+	}
+}
