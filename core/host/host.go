@@ -16,11 +16,13 @@ import (
 
 	"github.com/shopbridge/shopbridge/config"
 	"github.com/shopbridge/shopbridge/core/flow"
+	"github.com/shopbridge/shopbridge/core/metrics"
 	"github.com/shopbridge/shopbridge/core/plugin"
 	"github.com/shopbridge/shopbridge/core/rackbeat"
 	"github.com/shopbridge/shopbridge/core/schedule"
 	"github.com/shopbridge/shopbridge/core/server"
 	"github.com/shopbridge/shopbridge/core/state"
+	"github.com/shopbridge/shopbridge/core/status"
 )
 
 // Options tune a Host beyond its configuration.
@@ -43,6 +45,8 @@ type Host struct {
 	routes  map[string]http.Handler
 
 	customers flow.KeyLock // one find-or-create of a customer at a time, across links
+	metrics   *metrics.Metrics
+	stats     runStats
 
 	mu        sync.Mutex
 	links     map[string]*Link
@@ -63,7 +67,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open the state database (state.%s): %w", stateKey(cfg), err)
 	}
-	h := &Host{cfg: cfg, log: log, db: db, links: map[string]*Link{}, routes: map[string]http.Handler{}}
+	h := &Host{cfg: cfg, log: log, db: db, links: map[string]*Link{}, routes: map[string]http.Handler{}, metrics: metrics.New()}
 	fail := func(err error) (*Host, error) { h.Close(); return nil, err }
 
 	if h.sched, err = schedule.New(db, log.Named("jobs"), opts.Scheduler); err != nil {
@@ -81,6 +85,22 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Host, error) {
 		return fail(err)
 	}
 	h.registerJobs()
+	h.metrics.SetQueueDepthFunc(h.sched.QueueDepth)
+	h.metrics.SetConnectorsFunc(func() []metrics.Connector {
+		var out []metrics.Connector
+		for _, p := range h.plugins.Processes() {
+			out = append(out, metrics.Connector{Name: p.Name, Version: p.Version, Running: p.Running, Restarts: p.Restarts})
+		}
+		return out
+	})
+	h.routes["GET /metrics"] = h.metrics.Handler()
+	page := status.New(status.Options{
+		Source: status.FromState(db, h.sched, h), Token: cfg.Server.OperatorToken,
+		Secrets: status.SecretValues(cfg), Logger: log.Named("status"),
+	})
+	for p, hd := range page.Routes() {
+		h.routes[p] = hd
+	}
 	return h, nil
 }
 
@@ -154,6 +174,12 @@ func (h *Host) Run(ctx context.Context) error {
 	srv := server.New(server.Options{
 		Listen: h.cfg.Server.Listen, MaxBodyBytes: h.cfg.Server.MaxBodyBytes, Logger: h.log.Named("http"),
 		Sink: h, Ready: h.readiness, Routes: routes,
+		Observe: func(source string, code int) {
+			h.metrics.ObserveWebhook(source, code)
+			if code == http.StatusUnauthorized {
+				h.metrics.SignatureFailure(source)
+			}
+		},
 	})
 	if err := srv.Start(); err != nil {
 		return err

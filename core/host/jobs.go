@@ -15,8 +15,8 @@ import (
 )
 
 func (h *Host) registerJobs() {
-	h.sched.Handle(schedule.KindOrdersImport, h.jobOrdersImport)
-	h.sched.Handle(schedule.KindOrdersPull, h.jobOrdersPull)
+	h.sched.Handle(schedule.KindOrdersImport, h.observed(h.jobOrdersImport))
+	h.sched.Handle(schedule.KindOrdersPull, h.observed(h.jobOrdersPull))
 	h.registerProductJobs()
 }
 
@@ -73,6 +73,9 @@ func (h *Host) jobOrdersImport(ctx context.Context, job schedule.Job) error {
 	res, err := l.orders.Import(ctx, a.ChannelOrderID, a.Force)
 	if err != nil {
 		return jobError(err)
+	}
+	if res.Outcome == flow.Imported || res.Outcome == flow.Healed {
+		countItems(ctx, 1)
 	}
 	h.log.Info("order", "link", a.Link, "order", a.ChannelOrderID, "outcome", res.Outcome, "rackbeat_order", res.RackbeatNumber, "source", a.Source, "reason", res.Reason)
 	return nil

@@ -2,6 +2,7 @@ package host_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -132,6 +133,21 @@ func TestShopifyOrderSettings(t *testing.T) {
 		}
 		if mails[base.Number] {
 			t.Error("send_confirmation off: a mail was sent")
+		}
+	})
+	t.Run("StatusPageAndMetrics", func(t *testing.T) {
+		page := w.get(t, "/")
+		for _, want := range []string{"state-ready_to_ship", "shopify", "on paid → ready to ship"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("status page lacks %q", want)
+			}
+		}
+		if strings.Contains(page, shopifyToken) || strings.Contains(page, rbToken) {
+			t.Error("a secret reached the status page")
+		}
+		m := w.get(t, "/metrics")
+		if !strings.Contains(m, `shopbridge_items_synced_total{flow="orders",link="state-ready_to_ship",outcome="ok"} 1`) {
+			t.Errorf("metrics lack the imported order:\n%s", grepLines(m, "shopbridge_items_synced_total"))
 		}
 	})
 	t.Run("TriggerPaidOrCreated", func(t *testing.T) {
