@@ -17,9 +17,12 @@ import (
 // flow is nil when the link's settings turn it off or its connector lacks
 // the capability.
 type Link struct {
-	cfg    *config.Link
-	plugin *plugin.Link
-	orders *flow.Orders
+	cfg      *config.Link
+	plugin   *plugin.Link
+	orders   *flow.Orders
+	products *flow.Products
+	stock    *flow.Stock
+	initial  *flow.InitialSync
 }
 
 // ID is the link's id.
@@ -79,7 +82,10 @@ func (h *Host) OpenLink(ctx context.Context, id string) (*Link, error) {
 		return nil, fmt.Errorf("link %s: record it in the store: %w", id, err)
 	}
 	l := &Link{cfg: lc, plugin: pl}
-	h.buildFlows(l)
+	if err := h.buildFlows(l); err != nil {
+		_ = pl.Close(ctx)
+		return nil, err
+	}
 	h.log.Info("link open", "link", id, "connector", name, "version", version, "account", pl.Account())
 
 	h.mu.Lock()
@@ -92,7 +98,7 @@ func (h *Host) OpenLink(ctx context.Context, id string) (*Link, error) {
 }
 
 // buildFlows makes the flows the link's settings and connector allow.
-func (h *Host) buildFlows(l *Link) {
+func (h *Host) buildFlows(l *Link) error {
 	lc, pl := l.cfg, l.plugin
 	desc := pl.Description()
 	channel := desc.DisplayName
@@ -106,7 +112,7 @@ func (h *Host) buildFlows(l *Link) {
 			Log: h.log.Named("orders").With("link", lc.ID), Customers: &h.customers,
 		}
 	}
-	h.buildProductFlows(l)
+	return h.buildProductFlows(l)
 }
 
 // credentials reads a link's stored OAuth credentials, if any. Without a

@@ -29,7 +29,7 @@ func (h *Host) ChannelWebhook(ctx context.Context, linkID string, hdr http.Heade
 		return err
 	}
 	jobs := h.jobsForChannelEvents(l, res.Events)
-	return h.commitDelivery(ctx, "link:"+linkID, res.DeliveryID, body, jobs)
+	return h.commitDelivery(ctx, "link:"+linkID, res.DeliveryID, body, jobs, nil)
 }
 
 // jobsForChannelEvents turns a channel's events into the link's jobs.
@@ -39,7 +39,7 @@ func (h *Host) jobsForChannelEvents(l *Link, events []sdk.Event) []schedule.Args
 		switch {
 		case strings.HasPrefix(e.Type, "order.") && l.orders != nil && e.ID != "":
 			jobs = append(jobs, schedule.OrdersImport{Link: l.cfg.ID, ChannelOrderID: e.ID, Source: "webhook"})
-		case strings.HasPrefix(e.Type, "product.") && pullsProducts(l.cfg.Products.Direction):
+		case strings.HasPrefix(e.Type, "product.") && l.products != nil && pullsProducts(l.cfg.Products.Direction):
 			jobs = append(jobs, schedule.ProductsPull{Link: l.cfg.ID})
 		}
 		// Channel stock events are not work: Rackbeat is the system of
@@ -57,7 +57,7 @@ func pushesProducts(direction string) bool {
 // commitDelivery records a delivery as seen and enqueues its jobs, all or
 // nothing. Without a delivery id the body's hash stands in, which still
 // drops a sender's retries of the same delivery.
-func (h *Host) commitDelivery(ctx context.Context, source, deliveryID string, body []byte, jobs []schedule.Args) error {
+func (h *Host) commitDelivery(ctx context.Context, source, deliveryID string, body []byte, jobs []schedule.Args, also func(*state.Tx) error) error {
 	if deliveryID == "" {
 		sum := sha256.Sum256(body)
 		deliveryID = "sha256:" + hex.EncodeToString(sum[:])
@@ -66,6 +66,11 @@ func (h *Host) commitDelivery(ctx context.Context, source, deliveryID string, bo
 		first, err := tx.MarkDeliverySeen(source, deliveryID)
 		if err != nil || !first {
 			return err
+		}
+		if also != nil {
+			if err := also(tx); err != nil {
+				return err
+			}
 		}
 		for _, j := range jobs {
 			if _, err := h.sched.EnqueueTx(ctx, tx, j); err != nil {
@@ -110,19 +115,28 @@ func (h *Host) RackbeatWebhook(ctx context.Context, hdr http.Header, body []byte
 	if ev.NewKey != "" {
 		sku = ev.NewKey
 	}
+	// A stock move is noted per link and drained by one flush job per
+	// link, so a burst becomes a few batched writes; product changes are
+	// one job per SKU, which coalesce while they wait.
 	var jobs []schedule.Args
+	var stockLinks []string
 	for _, l := range h.openLinks() {
-		switch {
-		case ev.Name == "inventory.changed" && l.cfg.Stock.Enabled:
-			jobs = append(jobs, schedule.StockPush{Link: l.cfg.ID, SKU: sku})
-		case strings.HasPrefix(ev.Name, "product.") && pushesProducts(l.cfg.Products.Direction):
+		if l.stock != nil && (ev.Name == "inventory.changed" || ev.Name == "product.created") {
+			stockLinks = append(stockLinks, l.cfg.ID)
+			jobs = append(jobs, schedule.StockPush{Link: l.cfg.ID})
+		}
+		if strings.HasPrefix(ev.Name, "product.") && l.products != nil && pushesProducts(l.cfg.Products.Direction) {
 			jobs = append(jobs, schedule.ProductsPush{Link: l.cfg.ID, SKU: sku})
-			if ev.Name == "product.created" && l.cfg.Stock.Enabled {
-				jobs = append(jobs, schedule.StockPush{Link: l.cfg.ID, SKU: sku})
-			}
 		}
 	}
-	return h.commitDelivery(ctx, "rackbeat", hdr.Get("Rackbeat-Webhook-Id"), body, jobs)
+	return h.commitDelivery(ctx, "rackbeat", hdr.Get("Rackbeat-Webhook-Id"), body, jobs, func(tx *state.Tx) error {
+		for _, link := range stockLinks {
+			if err := tx.NoteStockChange(link, sku); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // rackbeatTokenSecret names the state secret holding the token Rackbeat
