@@ -82,7 +82,7 @@ func (h *Host) OpenLink(ctx context.Context, id string) (*Link, error) {
 		return nil, fmt.Errorf("link %s: record it in the store: %w", id, err)
 	}
 	l := &Link{cfg: lc, plugin: pl}
-	if err := h.buildFlows(l); err != nil {
+	if err := h.buildFlows(ctx, l); err != nil {
 		_ = pl.Close(ctx)
 		return nil, err
 	}
@@ -98,21 +98,22 @@ func (h *Host) OpenLink(ctx context.Context, id string) (*Link, error) {
 }
 
 // buildFlows makes the flows the link's settings and connector allow.
-func (h *Host) buildFlows(l *Link) error {
+func (h *Host) buildFlows(ctx context.Context, l *Link) error {
 	lc, pl := l.cfg, l.plugin
 	desc := pl.Description()
 	channel := desc.DisplayName
 	if channel == "" {
 		channel = strings.ToUpper(desc.Name[:1]) + desc.Name[1:]
 	}
+	stock := h.stockSettings(ctx, l)
 	if lc.Orders.Enabled && pl.Has(sdk.CapOrdersRead) {
 		l.orders = &flow.Orders{
 			Link: lc.ID, Channel: channel, Settings: lc.Orders, VATRate: lc.Products.VATRate,
-			Locations: flow.NewLocationMap(lc.Stock), Source: pl, Inventory: h.rb, Store: h.db,
+			Locations: flow.NewLocationMap(stock), Source: pl, Inventory: h.rb, Store: h.db,
 			Log: h.log.Named("orders").With("link", lc.ID), Customers: &h.customers,
 		}
 	}
-	return h.buildProductFlows(l)
+	return h.buildProductFlows(l, stock)
 }
 
 // credentials reads a link's stored OAuth credentials, if any. Without a

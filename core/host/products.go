@@ -16,7 +16,7 @@ import (
 
 // buildProductFlows makes the link's products, stock and initial-sync
 // flows, as far as its settings ask and its connector can.
-func (h *Host) buildProductFlows(l *Link) error {
+func (h *Host) buildProductFlows(l *Link, stock config.StockSettings) error {
 	lc, pl := l.cfg, l.plugin
 	name, _ := pl.Connector()
 	rules, err := mapping.NewLinkRules(name, lc.Products, lc.Orders.Currency, "links["+lc.ID+"].products.rules")
@@ -24,7 +24,7 @@ func (h *Host) buildProductFlows(l *Link) error {
 		return fmt.Errorf("link %s: %w", lc.ID, err)
 	}
 	log := h.log.With("link", lc.ID)
-	locations := flow.NewLocationMap(lc.Stock)
+	locations := flow.NewLocationMap(stock)
 
 	if d := lc.Products.Direction; d != "off" && d != "" {
 		var missing []sdk.Capability
@@ -61,6 +61,31 @@ func (h *Host) buildProductFlows(l *Link) error {
 		}
 	}
 	return nil
+}
+
+// stockSettings are the link's stock settings with the channel's default
+// location filled in when the config leaves it out, so that "all Rackbeat
+// locations feed the shop" names the shop's real primary location and a
+// stock read from the channel matches what is written.
+func (h *Host) stockSettings(ctx context.Context, l *Link) config.StockSettings {
+	st := l.cfg.Stock
+	if st.DefaultChannelLocation != "" || !l.plugin.Has(sdk.CapLocations) {
+		return st
+	}
+	locs, err := l.plugin.ListLocations(ctx)
+	if err != nil || len(locs) == 0 {
+		h.log.Warn("channel locations not read; the connector's own default applies", "link", l.cfg.ID, "error", err)
+		return st
+	}
+	def := locs[0].ID
+	for _, loc := range locs {
+		if loc.IsDefault && loc.Kind != "cash_register" {
+			def = loc.ID
+			break
+		}
+	}
+	st.DefaultChannelLocation = def
+	return st
 }
 
 // registerProductJobs registers the products, stock and initial-sync job
