@@ -100,6 +100,7 @@ func Serve(c Connector, opts ...ServeOption) {
 		HandshakeConfig:  Handshake,
 		VersionedPlugins: map[int]plugin.PluginSet{cfg.protocol: {PluginName: &GRPCPlugin{Impl: c, Logger: cfg.logger}}},
 		GRPCServer: func(o []grpc.ServerOption) *grpc.Server {
+			o = append(o, transportServerOptions()...)
 			return grpc.NewServer(append(o, cfg.grpcServerOpt...)...)
 		},
 		Logger: cfg.logger,
@@ -180,4 +181,25 @@ func (p *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
 // GRPCClient returns the host's handle on a connector process.
 func (p *GRPCPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, cc *grpc.ClientConn) (any, error) {
 	return newRemote(cc), nil
+}
+
+// transportWindow is the HTTP/2 flow-control window of the host–connector
+// connection. The default (64 KiB, grown by BDP probes) makes a streaming
+// read of product pages wait for window updates on a local socket.
+const transportWindow = 4 << 20
+
+func transportServerOptions() []grpc.ServerOption {
+	return []grpc.ServerOption{
+		grpc.InitialWindowSize(transportWindow), grpc.InitialConnWindowSize(transportWindow),
+		grpc.WriteBufferSize(256 << 10), grpc.ReadBufferSize(256 << 10),
+	}
+}
+
+// TransportDialOptions are the host side of the connection's tuning; the
+// plugin host passes them to go-plugin.
+func TransportDialOptions() []grpc.DialOption {
+	return []grpc.DialOption{
+		grpc.WithInitialWindowSize(transportWindow), grpc.WithInitialConnWindowSize(transportWindow),
+		grpc.WithWriteBufferSize(256 << 10), grpc.WithReadBufferSize(256 << 10),
+	}
 }

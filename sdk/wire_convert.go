@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/shopspring/decimal"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -36,7 +35,7 @@ func moneyToProto(m Money) *pb.Money {
 	if m.IsZero() {
 		return nil
 	}
-	return &pb.Money{Amount: m.Amount.String(), Currency: m.Currency}
+	return &pb.Money{Amount: decimalString(m.Amount), Currency: m.Currency}
 }
 
 // moneyFromProto parses an amount; a malformed one is the sender's bug and
@@ -48,7 +47,7 @@ func moneyFromProto(m *pb.Money, field string) (Money, error) {
 	if m.Amount == "" {
 		return Money{Currency: m.Currency}, nil
 	}
-	d, err := decimal.NewFromString(m.Amount)
+	d, err := parseDecimal(m.Amount)
 	if err != nil {
 		return Money{}, Invalid(field, "amount %q is not a decimal number", m.Amount)
 	}
@@ -64,7 +63,7 @@ func weightToProto(w Weight) *pb.Weight {
 	if w.IsZero() {
 		return nil
 	}
-	return &pb.Weight{Value: w.Value.String(), Unit: weightUnitsToProto[w.Unit]}
+	return &pb.Weight{Value: decimalString(w.Value), Unit: weightUnitsToProto[w.Unit]}
 }
 
 func weightFromProto(w *pb.Weight, field string) (Weight, error) {
@@ -72,13 +71,18 @@ func weightFromProto(w *pb.Weight, field string) (Weight, error) {
 		return Weight{}, nil
 	}
 	var out Weight
-	for u, p := range weightUnitsToProto {
-		if p == w.Unit {
-			out.Unit = u
-		}
+	switch w.Unit {
+	case pb.WeightUnit_WEIGHT_UNIT_GRAMS:
+		out.Unit = Grams
+	case pb.WeightUnit_WEIGHT_UNIT_KILOGRAMS:
+		out.Unit = Kilograms
+	case pb.WeightUnit_WEIGHT_UNIT_OUNCES:
+		out.Unit = Ounces
+	case pb.WeightUnit_WEIGHT_UNIT_POUNDS:
+		out.Unit = Pounds
 	}
 	if w.Value != "" {
-		d, err := decimal.NewFromString(w.Value)
+		d, err := parseDecimal(w.Value)
 		if err != nil {
 			return Weight{}, Invalid(field, "weight %q is not a decimal number", w.Value)
 		}
@@ -155,16 +159,21 @@ func productFromProto(p *pb.Product) (Product, error) {
 		Variants: make([]Variant, len(p.Variants)),
 	}
 	for i, v := range p.Variants {
-		price, err := moneyFromProto(v.Price, fmt.Sprintf("variants[%d].price", i))
+		// The field names are formatted only for an error: a page of
+		// products has thousands of variants.
+		price, err := moneyFromProto(v.Price, "")
 		if err != nil {
+			_, err = moneyFromProto(v.Price, fmt.Sprintf("variants[%d].price", i))
 			return Product{}, err
 		}
-		cost, err := moneyFromProto(v.Cost, fmt.Sprintf("variants[%d].cost", i))
+		cost, err := moneyFromProto(v.Cost, "")
 		if err != nil {
+			_, err = moneyFromProto(v.Cost, fmt.Sprintf("variants[%d].cost", i))
 			return Product{}, err
 		}
-		weight, err := weightFromProto(v.Weight, fmt.Sprintf("variants[%d].weight", i))
+		weight, err := weightFromProto(v.Weight, "")
 		if err != nil {
+			_, err = weightFromProto(v.Weight, fmt.Sprintf("variants[%d].weight", i))
 			return Product{}, err
 		}
 		out.Variants[i] = Variant{

@@ -141,6 +141,7 @@ func (p *process) launch() error {
 		SecureConfig:     &goplugin.SecureConfig{Checksum: sum, Hash: sha256.New()},
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
 		AutoMTLS:         true,
+		GRPCDialOptions:  sdk.TransportDialOptions(),
 		StartTimeout:     p.m.opts.StartTimeout,
 		Logger:           pluginLogger{Logger: p.log, connector: p.connLog},
 	})
