@@ -66,7 +66,9 @@ func newRoot() *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%v: see \"%s --help\"", err, c.CommandPath())
 	})
-	root.AddCommand(newVersionCmd(), newValidateCmd(), newPluginsCmd(), newRunCmd())
+	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "show the host's log on stderr (one-shot commands)")
+	root.AddCommand(newVersionCmd(), newValidateCmd(), newPluginsCmd(), newRunCmd(),
+		newCheckCmd(), newOrdersCmd(), newQuarantineCmd(), newStatusCmd(), newConnectCmd(), newReloadCmd())
 	return root
 }
 

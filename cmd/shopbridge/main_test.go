@@ -42,6 +42,8 @@ func TestMain(m *testing.M) {
 		connectors[v] = filepath.Join(dir, "connector-"+v)
 		build(connectors[v], "-ldflags", "-X "+pkg+".Version="+v, pkg+"/cmd/shopbridge-connector-test")
 	}
+	connectors["shopify"] = filepath.Join(dir, "shopbridge-connector-shopify")
+	build(connectors["shopify"], "github.com/shopbridge/shopbridge/plugins/shopify/cmd/shopbridge-connector-shopify")
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/mattn/go-isatty"
@@ -28,16 +29,56 @@ func newRunCmd() *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			h, err := host.New(ctx, cfg, host.Options{Logger: newLogger(cfg.Log)})
+			log := newLogger(cfg.Log)
+			h, err := host.New(ctx, cfg, host.Options{Logger: log})
 			if err != nil {
 				return err
 			}
+			// SIGHUP is taken before the pid file names this process, so a
+			// reload can never kill a host that has not listened for it yet.
+			hup := make(chan os.Signal, 1)
+			signal.Notify(hup, syscall.SIGHUP)
+			defer signal.Stop(hup)
+			removePID, err := writePIDFile(cfg)
+			if err != nil {
+				h.Close()
+				return err
+			}
+			defer removePID()
+			h.Handle(host.CallbackPattern, host.OAuthCallback(h))
+			go h.KeepCredentialsFresh(ctx, time.Minute, 10*time.Minute)
+			go reloadOnHUP(ctx, hup, path, h, log)
 			return h.Run(ctx)
 		},
 	}
 	c.Flags().StringVarP(&path, "config", "c", "", "configuration file (YAML)")
 	_ = c.MarkFlagRequired("config")
 	return c
+}
+
+// reloadOnHUP re-reads the configuration on every SIGHUP and applies it
+// (see host.Reload); a configuration that does not load changes nothing.
+func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, path string, h *host.Host, log hclog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		log.Info("SIGHUP: reloading the configuration", "path", path)
+		cfg, err := loadConfig(path)
+		if err != nil {
+			log.Error("configuration not reloaded; the host runs on as before", "error", err)
+			h.AuditReload(ctx, err.Error(), false)
+			continue
+		}
+		rep, err := h.Reload(ctx, cfg)
+		if err != nil {
+			log.Error("reload failed", "error", err)
+			continue
+		}
+		log.Info("reloaded", "result", rep.String())
+	}
 }
 
 // loadConfig loads a configuration for a command other than validate, where
