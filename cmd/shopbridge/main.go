@@ -68,7 +68,7 @@ func newRoot() *cobra.Command {
 	})
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "show the host's log on stderr (one-shot commands)")
 	root.AddCommand(newVersionCmd(), newValidateCmd(), newPluginsCmd(), newRunCmd(),
-		newCheckCmd(), newOrdersCmd(), newQuarantineCmd(), newStatusCmd(), newConnectCmd(), newReloadCmd())
+		newCheckCmd(), newOrdersCmd(), newQuarantineCmd(), newStatusCmd(), newConnectCmd(), newReloadCmd(), newPlanCmd(), newSyncCmd())
 	return root
 }
 
