@@ -29,7 +29,8 @@ help:
 build:
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/shopbridge ./cmd/shopbridge
-	@if [ -d cmd/shopbridge-sandbox ]; then $(GO) build -o $(BIN)/shopbridge-sandbox ./cmd/shopbridge-sandbox; fi
+	$(GO) build -o $(BIN)/shopbridge-sandbox ./cmd/shopbridge-sandbox
+	$(GO) build -o $(BIN)/shopbridge-demo ./cmd/shopbridge-demo
 	@for c in $(CONNECTORS); do \
 		v=$$(sed -n 's/^const Version = "\(.*\)"/\1/p' plugins/$$c/version.go); \
 		[ -n "$$v" ] || { echo "plugins/$$c/version.go must declare: const Version = \"x.y.z\"" >&2; exit 1; }; \
@@ -73,8 +74,8 @@ lint: $(TOOLS)/staticcheck
 bench:
 	@if [ -x scripts/bench.sh ]; then scripts/bench.sh; else $(GO) test -run '^$$' -bench . -benchmem ./...; fi
 
-demo:
-	@if [ -x scripts/demo.sh ]; then scripts/demo.sh; else echo "make demo: not yet — the demo lands with the operator-experience issue (#8). Until then: make build && bin/shopbridge-sandbox"; exit 1; fi
+demo: build
+	$(BIN)/shopbridge-demo -bin $(BIN)
 
 chaos:
 	SHOPBRIDGE_CHAOS=long $(GO) test -race -timeout 60m -run Chaos ./...

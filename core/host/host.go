@@ -70,7 +70,16 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Host, error) {
 	h := &Host{cfg: cfg, log: log, db: db, links: map[string]*Link{}, routes: map[string]http.Handler{}, metrics: metrics.New()}
 	fail := func(err error) (*Host, error) { h.Close(); return nil, err }
 
-	if h.sched, err = schedule.New(db, log.Named("jobs"), opts.Scheduler); err != nil {
+	// Long runs (a reconciliation, the initial sync) hold a worker for
+	// minutes; a link's order imports must not queue behind them.
+	so := opts.Scheduler
+	if so.Workers == 0 {
+		so.Workers = 20
+	}
+	if so.PerLinkConcurrency == 0 {
+		so.PerLinkConcurrency = 6
+	}
+	if h.sched, err = schedule.New(db, log.Named("jobs"), so); err != nil {
 		return fail(fmt.Errorf("start the job queue: %w", err))
 	}
 	rbOpts := append([]rackbeat.Option{

@@ -193,6 +193,19 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (Answer, error) {
 			}
 			attempt--
 			continue
+		case ans.Status == http.StatusTooManyRequests && attempt < c.cfg.Attempts && retryAfter(ans) <= maxRateWait:
+			// Shopbox did not apply a throttled request, so any request may
+			// be repeated. Waiting here keeps a long read (a reconciliation,
+			// an initial sync) moving instead of failing it and starting
+			// the whole read over.
+			t := time.NewTimer(retryAfter(ans))
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return ans, ctx.Err()
+			case <-t.C:
+			}
+			continue
 		case ans.Status >= 500 && req.Idempotent && attempt < c.cfg.Attempts:
 			if werr := c.pause(ctx, attempt); werr != nil {
 				return ans, werr
@@ -205,6 +218,10 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (Answer, error) {
 
 // authQuery adds the credentials to a copy of q; token is the access token
 // used ("" with an api token).
+// maxRateWait is the longest Retry-After the client waits out itself;
+// a longer one goes back to the host as rate_limited.
+const maxRateWait = 30 * time.Second
+
 func (c *Client) authQuery(ctx context.Context, q url.Values) (url.Values, string, error) {
 	out := url.Values{}
 	for k, v := range q {
