@@ -22,6 +22,7 @@ type progress struct {
 	start, last time.Time
 	done, total int64
 	drawn       bool
+	shownDone   int64 // the count of the last line, which finish does not repeat
 }
 
 func newProgress(w io.Writer, what string, tty bool) *progress {
@@ -59,7 +60,7 @@ func (p *progress) tick() {
 func (p *progress) finish() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.done > 0 || p.tty {
+	if p.tty || p.done > 0 && p.done != p.shownDone {
 		p.show(p.now())
 	}
 	if p.tty {
@@ -73,6 +74,7 @@ func (p *progress) show(now time.Time) {
 		fmt.Fprintf(p.w, "\r\x1b[K%s", line)
 		return
 	}
+	p.shownDone = p.done
 	fmt.Fprintln(p.w, line)
 }
 
