@@ -289,7 +289,9 @@ func (h *Host) RefreshCredentials(ctx context.Context, linkID string) error {
 		// A channel that does not rotate refresh tokens keeps the old one good.
 		nc.RefreshToken, nc.RefreshExpiresAt = old.RefreshToken, old.RefreshExpiresAt
 	}
-	if err := h.storeCredentials(ctx, linkID, nc); err != nil {
+	// The channel has rotated the refresh token: the new one must be kept
+	// even if our caller gave up meanwhile, or the link loses its install.
+	if err := h.storeCredentials(context.WithoutCancel(ctx), linkID, nc); err != nil {
 		return err
 	}
 	h.log.Info("access token refreshed", "link", linkID, "expires", nc.ExpiresAt)

@@ -73,7 +73,7 @@ func (h *Host) OpenLink(ctx context.Context, id string) (*Link, error) {
 	}
 	pl, err := h.plugins.Open(ctx, lc, plugin.WithCredentials(func() *sdk.Credentials { return h.credentials(lc.ID) }))
 	if err != nil {
-		return nil, fmt.Errorf("link %s: %w", id, err)
+		return nil, err // the plugin manager's error names the link
 	}
 	name, version := pl.Connector()
 	// The store keeps when a link first ran: that bounds what the periodic

@@ -58,6 +58,11 @@ func (h *Host) observed(fn schedule.HandlerFunc) schedule.HandlerFunc {
 
 		ctx, items := withItemCounter(ctx)
 		err := fn(ctx, job)
+		// A token the channel refused is refreshed (for links installed
+		// with an OAuth grant) and the job tried again at once.
+		if err != nil && h.RefreshIfUnauthenticated(ctx, job.Link, err) {
+			err = schedule.RetryAfter(time.Second, err)
+		}
 
 		h.metrics.ObserveJob(job.Kind, time.Since(start))
 		h.stats.mu.Lock()
