@@ -46,7 +46,7 @@ type sandboxInfo struct {
 		BaseURL string `json:"base_url"`
 		Token   string `json:"token"`
 	} `json:"rackbeat"`
-	Shopify  struct {
+	Shopify struct {
 		BaseURL      string `json:"base_url"`
 		Shop         string `json:"shop"`
 		AccessToken  string `json:"access_token"`

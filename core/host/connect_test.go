@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/shopbridge/shopbridge/core/state"
-	"github.com/shopbridge/shopbridge/sdk"
 	spsandbox "github.com/shopbridge/shopbridge/sandbox/shopify"
+	"github.com/shopbridge/shopbridge/sdk"
 )
 
 const testStateKey = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
