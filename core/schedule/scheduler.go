@@ -232,6 +232,10 @@ func migrateRiver[TTx any](ctx context.Context, db *state.DB, driver riverdriver
 	}
 	if db.Driver() == state.DriverSQLite {
 		err = db.InTx(ctx, func(tx *state.Tx) error {
+			// SQLite has one connection, held by this transaction, so the
+			// migrations must run inside it; none of River's SQLite
+			// migrations depends on an earlier one having committed.
+			//lint:ignore SA1019 the batched form is the only one that works on SQLite's single connection
 			_, err := m.MigrateTx(ctx, txOf(tx), rivermigrate.DirectionUp, nil)
 			return err
 		})

@@ -324,7 +324,6 @@ func TestSecretsAreEncryptedAtRest(t *testing.T) {
 					t.Fatalf("%s holds the plaintext secret", filepath.Base(f))
 				}
 			}
-			db = statetest.Open(t, b)
 		}
 		other := b.Options
 		other.SecretKey = bytes.Repeat([]byte{7}, 32)

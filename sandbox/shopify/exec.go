@@ -76,15 +76,14 @@ type fieldError struct {
 func (f *fieldError) Error() string { return f.msg }
 
 type execCtx struct {
-	s      *Server
-	doc    *ast.QueryDocument
-	vars   map[string]any
-	errs   []gqlError
-	bulk   bool   // bulk operations ignore first/last and read everything
-	base   string // scheme://host the request came to, for URLs the sandbox serves
-	opName string
-	token  string     // the access token of the request
-	cur    *ast.Field // the field being resolved, for directives such as @idempotent
+	s     *Server
+	doc   *ast.QueryDocument
+	vars  map[string]any
+	errs  []gqlError
+	bulk  bool       // bulk operations ignore first/last and read everything
+	base  string     // scheme://host the request came to, for URLs the sandbox serves
+	token string     // the access token of the request
+	cur   *ast.Field // the field being resolved, for directives such as @idempotent
 }
 
 // fieldGroup is every field of a selection set answered under one response

@@ -98,7 +98,7 @@ func TestInventorySetQuantities(t *testing.T) {
 
 	// on_hand moves available by the same delta.
 	q, _ := f.s.Level(sku, locName)
-	a = f.gql(t, fmt.Sprintf(setQuantities, "k5"), setInput("on_hand", row(item, loc, q.OnHand+5, q.OnHand))).ok(t)
+	f.gql(t, fmt.Sprintf(setQuantities, "k5"), setInput("on_hand", row(item, loc, q.OnHand+5, q.OnHand))).ok(t)
 	if after, _ := f.s.Level(sku, locName); after.OnHand != q.OnHand+5 || after.Available != q.Available+5 {
 		t.Fatalf("on_hand write: %+v -> %+v", q, after)
 	}

@@ -2,7 +2,6 @@ package shopify
 
 import (
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -951,11 +950,4 @@ func (x *bulkObj) field(e *execCtx, name string, _ map[string]any) (any, error) 
 		return "QUERY", nil
 	}
 	return nil, nil
-}
-
-// sortedProducts is the store's products by id, for stable output.
-func (st *store) sortedProducts() []*product {
-	out := append([]*product(nil), st.Products...)
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
 }

@@ -300,9 +300,11 @@ func pickOperation(doc *ast.QueryDocument, name string) (*ast.OperationDefinitio
 		if op := doc.Operations.ForName(name); op != nil {
 			return op, nil
 		}
+		//lint:ignore ST1005 GraphQL's own wording, which clients match on
 		return nil, fmt.Errorf("No operation named %q", name)
 	}
 	if len(doc.Operations) != 1 {
+		//lint:ignore ST1005 GraphQL's own wording, which clients match on
 		return nil, errors.New("An operation name is required")
 	}
 	return doc.Operations[0], nil

@@ -2,7 +2,6 @@ package shopify
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -175,7 +174,6 @@ type bulkOp struct {
 	ObjectCount int        `json:"object_count"`
 	FileSize    int        `json:"file_size"`
 	Result      []byte     `json:"result,omitempty"`
-	polled      bool
 }
 
 // id bases make each kind's ids look like Shopify's and keep them apart.
@@ -324,9 +322,3 @@ func handleize(title string) string {
 
 // money normalises a decimal to two places, the way Shopify prints amounts.
 func money(d decimal.Decimal) string { return d.StringFixed(2) }
-
-func sortedLocations(ls []*location) []*location {
-	out := append([]*location(nil), ls...)
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
-}

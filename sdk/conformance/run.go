@@ -402,12 +402,12 @@ func (k *kit) checkManyLinks(t *testing.T) {
 			defer wg.Done()
 			l, err := k.remote.OpenLink(ctx, k.linkID("many"), k.settings, nil)
 			if err != nil {
-				errs[i] = fmt.Errorf("OpenLink: %w", err)
+				errs[i] = fmt.Errorf("open link: %w", err)
 				return
 			}
 			links[i] = l
 			if _, err := l.Check(ctx); err != nil {
-				errs[i] = fmt.Errorf("Check: %w", err)
+				errs[i] = fmt.Errorf("check: %w", err)
 			}
 		}()
 	}

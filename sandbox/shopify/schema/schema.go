@@ -78,7 +78,7 @@ func Parse(doc string) (*ast.QueryDocument, gqlerror.List) {
 		}
 		return nil, gqlerror.List{gqlerror.Wrap(perr)}
 	}
-	if errs := validator.Validate(s, q); len(errs) > 0 {
+	if errs := validator.ValidateWithRules(s, q, nil); len(errs) > 0 {
 		return nil, errs
 	}
 	return q, nil
