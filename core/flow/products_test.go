@@ -46,7 +46,9 @@ func newEnv(t testing.TB, products int, channel string, ps func(*config.Products
 	t.Cleanup(rb.Close)
 	srv := httptest.NewServer(rb)
 	t.Cleanup(srv.Close)
-	client, err := rackbeat.New(srv.URL+"/api", "tok")
+	// The sandbox's own limit is off; so is the client's 480/min pacing,
+	// which would make a benchmark measure the pacer.
+	client, err := rackbeat.New(srv.URL+"/api", "tok", rackbeat.WithRequestsPerMinute(1_000_000))
 	if err != nil {
 		t.Fatal(err)
 	}
