@@ -24,6 +24,7 @@ type InitialChannel interface {
 // InitialInventory is the Rackbeat side of the initial sync.
 type InitialInventory interface {
 	FindProduct(ctx context.Context, number string) (rackbeat.Product, bool, error)
+	ProductsPage(ctx context.Context, page, limit int, f rackbeat.Filter) (rackbeat.Page[rackbeat.Product], error)
 	CreateProduct(ctx context.Context, in rackbeat.ProductInput) (rackbeat.Product, error)
 	UpdateProduct(ctx context.Context, number string, in rackbeat.ProductInput) (rackbeat.Product, error)
 	ProductLocations(ctx context.Context, number string) ([]rackbeat.LocationStock, error)
@@ -74,6 +75,8 @@ type InitialSync struct {
 	Progress func(done, total int64)
 	Log      hclog.Logger
 	PageSize int
+
+	index map[string]rackbeat.Product // Rackbeat's catalogue, read once per run
 }
 
 // InitialReport says what an initial sync did.
@@ -124,6 +127,9 @@ func (s *InitialSync) Run(ctx context.Context, force bool) (InitialReport, error
 	if pageSize <= 0 {
 		pageSize = 100
 	}
+	if err := s.loadIndex(ctx); err != nil {
+		return rep, err
+	}
 	err = s.Channel.ReadProducts(ctx, sdk.ReadRequest{Cursor: cursor, PageSize: pageSize, AllowBulk: true}, func(p sdk.ProductPage) error {
 		if err := s.page(ctx, p, &rep); err != nil {
 			return err
@@ -168,30 +174,40 @@ func (s *InitialSync) page(ctx context.Context, p sdk.ProductPage, rep *InitialR
 			}
 			ids := (&Products{Rules: s.Rules}).idFields(prod.ID, v.ID, nil)
 			in.FieldValues = ids
-			got, err := s.Inventory.CreateProduct(ctx, in)
-			switch {
-			case err == nil:
-				rep.Created++
-				createdNow[v.SKU] = true
-			case rackbeat.ClassOf(err) == rackbeat.Conflict:
-				have, found, ferr := s.Inventory.FindProduct(ctx, v.SKU)
-				if ferr != nil || !found {
-					return fmt.Errorf("read Rackbeat product %q after a create conflict: %w", v.SKU, ferr)
+			// A product Rackbeat has (known from the catalogue read at the
+			// start) is compared here instead of asked for one by one:
+			// Rackbeat allows 8 requests a second.
+			have, exists := s.index[v.SKU]
+			var got rackbeat.Product
+			if !exists {
+				created, err := s.Inventory.CreateProduct(ctx, in)
+				switch {
+				case err == nil:
+					rep.Created++
+					createdNow[v.SKU] = true
+					got = created
+				case rackbeat.ClassOf(err) == rackbeat.Conflict:
+					// Made since the catalogue was read.
+					if have, exists, err = s.Inventory.FindProduct(ctx, v.SKU); err != nil || !exists {
+						return fmt.Errorf("read Rackbeat product %q after a create conflict: %w", v.SKU, err)
+					}
+				default:
+					return fmt.Errorf("create Rackbeat product %q: %w", v.SKU, err)
 				}
+			}
+			if exists {
 				got = have
-				diff := mapping.DiffRackbeat(in, have)
-				if len(diff) == 0 {
+				if diff := mapping.DiffRackbeat(in, have); len(diff) == 0 {
 					rep.Unchanged++
-					break
+				} else {
+					upd := mapping.OnlyFields(in, diff)
+					upd.Group = 0
+					var err error
+					if got, err = s.Inventory.UpdateProduct(ctx, v.SKU, upd); err != nil {
+						return fmt.Errorf("update Rackbeat product %q: %w", v.SKU, err)
+					}
+					rep.Updated++
 				}
-				upd := mapping.OnlyFields(in, diff)
-				upd.Group = 0
-				if got, err = s.Inventory.UpdateProduct(ctx, v.SKU, upd); err != nil {
-					return fmt.Errorf("update Rackbeat product %q: %w", v.SKU, err)
-				}
-				rep.Updated++
-			default:
-				return fmt.Errorf("create Rackbeat product %q: %w", v.SKU, err)
 			}
 			skus = append(skus, v.SKU)
 			if err := s.Store.UpsertProductBinding(ctx, state.ProductBinding{Link: s.Link, SKU: v.SKU,
@@ -205,6 +221,27 @@ func (s *InitialSync) page(ctx context.Context, p sdk.ProductPage, rep *InitialR
 		return nil
 	}
 	return s.stock(ctx, skus, createdNow, rep)
+}
+
+// loadIndex reads Rackbeat's catalogue once, a hundred products a
+// request, so that a channel product Rackbeat already has is compared
+// without a request of its own. It holds every Rackbeat product for the
+// length of the sync (about half a kilobyte each): the initial sync runs
+// once, and reading them one by one would take hours at Rackbeat's limit.
+func (s *InitialSync) loadIndex(ctx context.Context) error {
+	s.index = map[string]rackbeat.Product{}
+	for page := 1; ; page++ {
+		p, err := s.Inventory.ProductsPage(ctx, page, 100, rackbeat.Filter{Expand: []string{"field_values"}})
+		if err != nil {
+			return fmt.Errorf("read Rackbeat's catalogue: %w", err)
+		}
+		for _, prod := range p.Items {
+			s.index[prod.Number] = prod
+		}
+		if p.Last() || len(p.Items) == 0 {
+			return nil
+		}
+	}
 }
 
 // stock sets Rackbeat's stock of skus to the channel's with one
