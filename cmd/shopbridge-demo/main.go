@@ -64,7 +64,8 @@ type sandboxInfo struct {
 func run(ctx context.Context) error {
 	bin := flag.String("bin", "./bin", "folder with the built binaries (make build)")
 	dir := flag.String("dir", "./.demo", "folder for the demo's state, config and plugins")
-	products := flag.Int("products", 3000, "products in the sandbox catalogue")
+	products := flag.Int("products", 1000, "products in the sandbox catalogue")
+	rpm := flag.Int("rackbeat-rpm", 30000, "requests a minute the Rackbeat sandbox allows (the real Rackbeat: 480)")
 	listen := flag.String("listen", "127.0.0.1:8080", "the host's HTTP port (status page, webhooks)")
 	flag.Parse()
 
@@ -79,7 +80,7 @@ func run(ctx context.Context) error {
 
 	step("starting the sandboxes (Rackbeat, Shopify, Shopbox) with " + fmt.Sprint(*products) + " products")
 	sandbox := exec.CommandContext(ctx, filepath.Join(*bin, "shopbridge-sandbox"), "--products", fmt.Sprint(*products),
-		"--locations", "2", "--prerequisites", "--json", "--orders-every", "4s", "--stock-every", "3s")
+		"--locations", "2", "--prerequisites", "--json", "--orders-every", "4s", "--stock-every", "3s", "--rackbeat-rpm", fmt.Sprint(*rpm))
 	sandbox.Stderr = prefixed("sandbox")
 	sandbox.Cancel = func() error { return sandbox.Process.Signal(os.Interrupt) }
 	out, err := sandbox.StdoutPipe()
@@ -96,6 +97,9 @@ func run(ctx context.Context) error {
 	}
 	go func() { _, _ = io.Copy(io.Discard, out) }()
 	fmt.Printf("  Rackbeat %s\n  Shopify  %s (%s)\n  Shopbox  %s\n", info.Rackbeat.BaseURL, info.Shopify.BaseURL, info.Shopify.Shop, info.Shopbox.BaseURL)
+	if *rpm > 480 {
+		fmt.Printf("  (the demo's Rackbeat allows %d requests a minute so the first sync takes seconds; the real one allows 480, and shopbridge paces itself to it)\n", *rpm)
+	}
 
 	uid, variation, err := shopboxFields(ctx, info)
 	if err != nil {
@@ -108,7 +112,7 @@ func run(ctx context.Context) error {
 		"SHOPIFY_CLIENT_SECRET="+info.Shopify.ClientSecret, "SHOPBOX_PASSWORD="+info.Shopbox.Password,
 		"SHOPBOX_PUSH_SECRET="+info.Shopbox.PushSecret, "SHOPBRIDGE_STATE_KEY="+hex.EncodeToString(key))
 	cfgPath := filepath.Join(*dir, "shopbridge.yaml")
-	if err := os.WriteFile(cfgPath, []byte(demoConfig(*dir, *listen, info, uid, variation)), 0o600); err != nil {
+	if err := os.WriteFile(cfgPath, []byte(demoConfig(*listen, *rpm, info, uid, variation)), 0o600); err != nil {
 		return err
 	}
 
@@ -186,13 +190,13 @@ func shopboxFields(ctx context.Context, info sandboxInfo) (uid, variation int, e
 	return uid, variation, nil
 }
 
-func demoConfig(_, listen string, info sandboxInfo, uid, variation int) string {
+func demoConfig(listen string, rpm int, info sandboxInfo, uid, variation int) string {
 	return fmt.Sprintf(`# Written by shopbridge-demo: both links against the local sandboxes.
 # Paths are relative to this file.
 state: {driver: sqlite, path: shopbridge.db}
 server: {listen: %[2]q, public_url: "http://%[2]s"}
 plugins: {dir: plugins, lock: shopbridge.lock}
-rackbeat: {url: %[3]q, token: "${RACKBEAT_TOKEN}"}
+rackbeat: {url: %[3]q, token: "${RACKBEAT_TOKEN}", requests_per_minute: %[1]d}
 log: {level: info, format: text}
 links:
   - id: webshop
@@ -210,7 +214,7 @@ links:
     orders: {trigger: created, state: booked, payment_terms: 3, customer_group: 1, currency: NOK, language: nb,
              employee: 2, add_vat: true, shipping_product: frakt, pull_every: 1m}
     stock: {enabled: true, locations: all, default_rackbeat_location: 1, reconcile_every: 10m}
-`, "", listen, info.Rackbeat.BaseURL, info.Shopify.Shop, info.Shopify.BaseURL, info.Shopbox.Email, info.Shopbox.ClientID,
+`, rpm, listen, info.Rackbeat.BaseURL, info.Shopify.Shop, info.Shopify.BaseURL, info.Shopbox.Email, info.Shopbox.ClientID,
 		info.Shopbox.BaseURL+"/", uid, variation)
 }
 
