@@ -13,6 +13,7 @@ PROTOC_GEN_GO_GRPC_VERSION := v1.5.1
 STATICCHECK_VERSION := v0.8.2
 
 CONNECTORS := $(notdir $(wildcard plugins/*))
+TESTCONNECTOR := github.com/shopbridge/shopbridge/sdk/internal/testconnector
 TEST_FLAGS ?= -race -timeout 30m
 
 .PHONY: help build test lint proto proto-check bench demo chaos tools clean
@@ -37,6 +38,17 @@ build:
 		echo "go build shopbridge-connector-$${c}_v$$v"; \
 		$(GO) build -o $(BIN)/shopbridge-connector-$${c}_v$$v ./plugins/$$c/cmd/shopbridge-connector-$$c || exit 1; \
 	done
+	@# bin/plugins holds every connector installed with its sha256 in the
+	@# lock, plus two versions of the test connector side by side:
+	@#   bin/shopbridge plugins list --plugins-dir bin/plugins --lock bin/plugins/shopbridge.lock
+	@mkdir -p $(BIN)/build
+	@for v in 1.0.0 1.1.0; do \
+		$(GO) build -ldflags "-X $(TESTCONNECTOR).Version=$$v" -o $(BIN)/build/shopbridge-connector-test_v$$v $(TESTCONNECTOR)/cmd/shopbridge-connector-test || exit 1; \
+	done
+	@for f in $(BIN)/shopbridge-connector-* $(BIN)/build/shopbridge-connector-test_v*; do \
+		$(BIN)/shopbridge plugins install $$f --plugins-dir $(BIN)/plugins --lock $(BIN)/plugins/shopbridge.lock >/dev/null || exit 1; \
+	done
+	$(BIN)/shopbridge plugins list --plugins-dir $(BIN)/plugins --lock $(BIN)/plugins/shopbridge.lock
 
 $(TOOLS)/buf:
 	GOBIN=$(TOOLS) $(GO) install github.com/bufbuild/buf/cmd/buf@$(BUF_VERSION)
