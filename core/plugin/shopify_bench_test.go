@@ -131,4 +131,3 @@ func drainShopify(b *testing.B, base, token string, sb *spsandbox.Server) {
 	}
 	b.Fatal("the bucket did not drain")
 }
-
