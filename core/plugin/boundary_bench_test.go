@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -115,6 +116,13 @@ func BenchmarkBoundaryRead(b *testing.B) {
 	for _, size := range []int{100, 500, 2000} {
 		b.Run(fmt.Sprintf("grpc/page=%d", size), func(b *testing.B) { benchReadGRPC(b, size) })
 	}
+	// The host decodes on one goroutine and a third of that is allocation
+	// and GC; this shows what a less eager collector on the host side
+	// (GOGC=400, the connector left at its default) buys.
+	b.Run("grpc/page=500/host-gogc=400", func(b *testing.B) {
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+		benchReadGRPC(b, 500)
+	})
 }
 
 func readAll(b *testing.B, r sdk.ProductReader, pageSize int) int {
