@@ -44,6 +44,7 @@ B="$GO test -run ^$ -timeout 20m"
 # 1. The process boundary: across it, and in-process for comparison.
 run boundary $B -bench Boundary -benchtime 500000x ./core/plugin/
 run inprocess $B -bench InProcess -benchtime 500000x ./sdk/internal/benchconnector/
+run protobuf $B -bench ProtoPage ./sdk/internal/benchconnector/
 
 # 2. Rate limits: Shopify on a shared clock and in real time, Rackbeat.
 run shopify-ratelimit $B -bench RateLimit -benchtime 1x ./plugins/shopify/

@@ -219,6 +219,7 @@ func render(w io.Writer, r *runs, machine [][2]string) {
 		{"BenchmarkBoundaryRead/grpc/page=100", "read across the boundary, page 100"},
 		{"BenchmarkBoundaryRead/grpc/page=500", "read across the boundary, page 500"},
 		{"BenchmarkBoundaryRead/grpc/page=2000", "read across the boundary, page 2,000"},
+		{"BenchmarkBoundaryRead/grpc/page=500/host-gogc=400", "read across the boundary, page 500, host GOGC=400"},
 		{"BenchmarkBoundaryWrite/grpc/batch=500", "write across the boundary, batch 500"},
 	} {
 		if v, ok := r.get(c.name, "products/s"); ok {
@@ -236,6 +237,14 @@ func render(w io.Writer, r *runs, machine [][2]string) {
 	} {
 		if v, ok := r.get(c.name, "products/s"); ok {
 			rows = append(rows, row{c.label, num(v) + " products/s", "target 500,000; Conduit 338,200", ratio(v, targetBoundary) + " / " + ratio(v, conduit), r.cmd(c.name)})
+		}
+	}
+	for _, c := range []struct{ name, label string }{
+		{"BenchmarkProtoPage/marshal", "floor: protobuf-go encoding a 500-product page, one goroutine, nothing else"},
+		{"BenchmarkProtoPage/unmarshal", "floor: protobuf-go decoding a 500-product page, one goroutine, nothing else"},
+	} {
+		if v, ok := r.get(c.name, "products/s"); ok {
+			rows = append(rows, row{c.label, num(v) + " products/s", "target 500,000", ratio(v, targetBoundary), r.cmd(c.name)})
 		}
 	}
 	table(w, rows)
@@ -356,6 +365,8 @@ func render(w io.Writer, r *runs, machine [][2]string) {
 	}
 	table(w, rows)
 
+	notes(w, r)
+
 	if len(r.failures) > 0 {
 		fmt.Fprintln(w, "## Failures in this run")
 		fmt.Fprintln(w)
@@ -393,4 +404,33 @@ func sortedUnits(m map[string]float64) []string {
 	}
 	sort.Strings(units)
 	return units
+}
+
+// notes says what the figures mean, with this run's numbers, where a
+// target is not met or a figure needs its reason.
+func notes(w io.Writer, r *runs) {
+	fmt.Fprintln(w, "## What the figures say")
+	fmt.Fprintln(w)
+	if v, ok := r.get("BenchmarkBoundaryRead/grpc/page=500", "products/s"); ok {
+		floor, _ := r.get("BenchmarkProtoPage/unmarshal", "products/s")
+		inproc, _ := r.get("BenchmarkInProcessRead/grpc-no-process/page=500", "products/s")
+		gc, _ := r.get("BenchmarkBoundaryRead/grpc/page=500/host-gogc=400", "products/s")
+		if v < targetBoundary {
+			fmt.Fprintf(w, "- **Process boundary: the 500,000 products/s target is not met on this machine** (%s products/s, ratio %s; %s× Conduit's figure). The reason is measured in the same run: protobuf-go alone decodes %s products/s of this shape on one goroutine (`BenchmarkProtoPage/unmarshal`, no gRPC, no socket, no TLS, no conversion), and a gRPC stream is decoded on the host's one receiving goroutine, so no page size, window or buffer setting can lift the stream past that floor. The process and AutoMTLS are not the cost: the same service inside one process without TLS runs %s products/s. Each product is ~15 protobuf messages, 3 maps and ~35 strings, about 95 allocations to decode; Conduit's 338,200 records/s moves opaque records. Reaching 500,000 would take a protocol addition (pages carried as one packed bytes field the host decodes lazily or in parallel, or a generated, pooling decoder such as vtprotobuf) — a change for the contract's owners, not a tuning knob.\n", num(v), ratio(v, targetBoundary), ratio(v, conduit), num(floor), num(inproc))
+		}
+		if gc > 0 {
+			fmt.Fprintf(w, "- A less eager collector on the host (GOGC=400, connector unchanged) reads %s products/s against %s at the default: about a third of the host's decoding time is allocation and GC. It is an operator setting (GOGC or GOMEMLIMIT for the host process), left to cmd/shopbridge.\n", num(gc), num(v))
+		}
+	}
+	fmt.Fprintln(w, "- Tuning made in sdk/ and core/plugin for these benchmarks, and what each bought (single before/after pairs on the shared machine during development, so only the allocation counts are exact): decimal amounts parsed and printed by one-allocation fast paths (identical values and strings to shopspring/decimal, tested) and variant field names formatted only on an error: host allocations per product 123 → 114, throughput within the machine's noise (±20 %); HTTP/2 flow-control windows of 4 MiB and 256 KiB socket buffers on both sides: within noise, kept because a streaming read no longer waits on 64 KiB window updates. Page size (100, 500, 2,000 above) changes nothing measurable: the cost is per product, not per message. Compression: go-plugin configures none and none is added. Message reuse: the connector already builds a new message per page (gRPC does not promise a sent message is no longer read), and the generated receive API allocates a fresh message per page.")
+	if p, ok := r.get("BenchmarkRateLimit/read-products", "points/row"); ok {
+		fmt.Fprintf(w, "- Shopify reads: the connector spends the budget fully (ratio ≈ 1), but a paged product read costs %s points per variant, so the cost model itself caps it at about %s variants/s; 100,000 variants would take over two hours of bucket time. A full catalogue read needs the bulk export, which plugins/shopify has but which cannot be measured here: the Shopify sandbox does not answer `productsCount`, and the connector then falls back to paging without saying so. The paged read is measured on 5,000 products because the sandbox's paging costs it O(catalogue) CPU per page (the 100,000-SKU read takes six minutes of CPU).\n", num(p), num(100/p))
+	}
+	if lost, ok := r.get("BenchmarkLatency/stock", "lost"); ok && lost > 0 {
+		fmt.Fprintf(w, "- **Stock latency: %s of the stock moves never reached Shopify** within 20 s of the last one; in the runs so far they were the last moves of the burst, and Shopify kept the level from before the move. The cause is not settled here; it is for core/host and core/flow (candidates: the link-wide push job that drains noted SKUs racing with a note made as it finishes, or the start-up reconciliation writing levels it read before the moves). The p50/p99 are of the moves that arrived.\n", num(lost))
+	}
+	if v, ok := r.get("BenchmarkRateLimit/push-100k", "rows/s"); ok && v > 0 {
+		fmt.Fprintln(w, "- Naive one-request-per-SKU: the Shopify and Rackbeat rows show why a connector that writes or reads one SKU per request needs hours for what batching does in seconds: the ratio rows give the factor.")
+	}
+	fmt.Fprintln(w)
 }
