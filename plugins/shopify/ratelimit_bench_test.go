@@ -46,7 +46,7 @@ func BenchmarkRateLimit(b *testing.B) {
 		Catalog:      catalog.Generate(catalog.Config{Products: products, MinVariants: variants, MaxVariants: variants, Locations: 1, Seed: 11}),
 		AccessTokens: []string{testToken}, Plan: "standard", Seed: 11, Now: clock.Now,
 	})
-	meter := &costMeter{h: sb}
+	meter := &costMeter{h: sb, now: clock.Now}
 	srv := httptest.NewServer(meter)
 	b.Cleanup(func() { srv.Close(); sb.Close() })
 	e := &env{sb: sb, srv: srv, clock: clock}
@@ -61,6 +61,7 @@ func BenchmarkRateLimit(b *testing.B) {
 	_, _, rate := sb.ThrottleStatus()
 	ctx := context.Background()
 
+	var th0 int64 // THROTTLED answers before the phase
 	// report adds the figures of one phase: rows per second of sandbox
 	// time, the bound the points actually spent allow (restore rate ×
 	// rows ÷ points), and their ratio.
@@ -74,12 +75,14 @@ func BenchmarkRateLimit(b *testing.B) {
 		b.ReportMetric(perSec/bound, "ratio")
 		b.ReportMetric(el.Seconds(), "sandbox_s")
 		b.ReportMetric(wall.Seconds(), "wall_s")
-		b.ReportMetric(float64(sb.ThrottledCount()), "throttled")
+		b.ReportMetric(float64(sb.ThrottledCount()-th0), "throttled")
+		b.ReportMetric(float64(meter.throttled()), "throttled_after_1s")
 		b.ReportMetric(points/float64(rows), "points/row")
 	}
 	var levels []sdk.StockLevel
 	phase := func(b *testing.B, fn func() (rows int, bound float64)) {
 		e.drain(b)
+		th0 = sb.ThrottledCount()
 		meter.reset()
 		t0, w0 := clock.Now(), time.Now()
 		rows, bound := fn()
@@ -180,11 +183,25 @@ func benchReadProducts(b *testing.B, n, variants int) {
 // connector really spent.
 type costMeter struct {
 	h     http.Handler
+	now   func() time.Time // the sandbox's clock, to date THROTTLED answers
 	mu    sync.Mutex
 	spent float64
+	since time.Time     // start of the phase
+	late  int           // THROTTLED answers more than a second into the phase
+	first time.Duration // when the first THROTTLED answer came, -1 for none
 }
 
-func (m *costMeter) reset() { m.mu.Lock(); m.spent = 0; m.mu.Unlock() }
+func (m *costMeter) reset() {
+	m.mu.Lock()
+	m.spent, m.late, m.first = 0, 0, -1
+	if m.now != nil {
+		m.since = m.now()
+	}
+	m.mu.Unlock()
+}
+
+// throttled reports THROTTLED answers after the first second of the phase.
+func (m *costMeter) throttled() int { m.mu.Lock(); defer m.mu.Unlock(); return m.late }
 
 func (m *costMeter) points() float64 { m.mu.Lock(); defer m.mu.Unlock(); return m.spent }
 
@@ -201,6 +218,17 @@ func (m *costMeter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if json.Unmarshal(rec.buf.Bytes(), &body) == nil && body.Extensions.Cost.Actual != nil {
 		m.mu.Lock()
 		m.spent += *body.Extensions.Cost.Actual
+		m.mu.Unlock()
+	}
+	if m.now != nil && bytes.Contains(rec.buf.Bytes(), []byte(`"THROTTLED"`)) {
+		m.mu.Lock()
+		at := m.now().Sub(m.since)
+		if m.first < 0 {
+			m.first = at
+		}
+		if at > time.Second {
+			m.late++
+		}
 		m.mu.Unlock()
 	}
 }
