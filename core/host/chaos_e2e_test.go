@@ -37,6 +37,7 @@ type chaosRun struct {
 // Shopify's stock equals Rackbeat's, every binding names something real
 // and quarantine is empty.
 func TestChaosCrashHostProcess(t *testing.T) {
+	t.Parallel()
 	run := chaosRun{seed: chaosSeed(t, 9), kills: 3, orders: 500, products: 60}
 	if chaosLong() {
 		run.kills, run.orders, run.products = 50, 1500, 200
@@ -209,6 +210,7 @@ links:%s`, dbPath, addr, relaySrv.URL, pluginsDir, lockFile, rbSrv.URL+"/api", l
 	}
 	close(stopMoves)
 	wg.Wait()
+	placed := time.Since(began)
 	if placeErr != nil {
 		t.Fatalf("placing orders: %v", placeErr)
 	}
@@ -224,6 +226,7 @@ links:%s`, dbPath, addr, relaySrv.URL, pluginsDir, lockFile, rbSrv.URL+"/api", l
 	for !settle() && time.Now().Before(deadline) {
 		time.Sleep(500 * time.Millisecond)
 	}
+	t.Logf("orders placed after %s, invariants reached after %s; Shopify throttled %d requests", placed.Round(time.Second), time.Since(began).Round(time.Second), shop.ThrottledCount())
 	rl.wg.Wait()
 	hp.stop()
 	db := openState(t, dbPath)
@@ -245,10 +248,12 @@ links:%s`, dbPath, addr, relaySrv.URL, pluginsDir, lockFile, rbSrv.URL+"/api", l
 	if o.Orders != run.orders {
 		t.Errorf("Shopify holds %d orders, want %d", o.Orders, run.orders)
 	}
-	if !o.ok() {
-		log, _ := os.ReadFile(hp.logPath)
-		kept := filepath.Join(os.TempDir(), fmt.Sprintf("shopbridge-chaos-%d.log", run.seed))
+	log, _ := os.ReadFile(hp.logPath)
+	kept := filepath.Join(os.TempDir(), fmt.Sprintf("shopbridge-chaos-%d.log", run.seed))
+	if !o.ok() || os.Getenv("SHOPBRIDGE_CHAOS_KEEP_LOG") != "" {
 		_ = os.WriteFile(kept, log, 0o600)
+	}
+	if !o.ok() {
 		t.Fatalf("invariants broken (seed %d, replay with SHOPBRIDGE_CHAOS_SEED=%d; host log kept in %s):\n%s\nlog tail:\n%s",
 			run.seed, run.seed, kept, strings.Join(o.Problems, "\n"), tail(string(log), 30))
 	}

@@ -374,7 +374,7 @@ func (r *relay) paidFirst() int {
 // outcome is what the invariants found; every count but orders must be 0.
 type outcome struct {
 	Orders, Duplicates, Losses, WrongLines, WrongCustomer, ExtraOrders int
-	DuplicateCustomers, StockMismatches, DanglingBindings, Quarantined  int
+	DuplicateCustomers, StockMismatches, DanglingBindings, Quarantined int
 	Problems                                                           []string
 }
 

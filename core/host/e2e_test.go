@@ -76,10 +76,26 @@ type world struct {
 	stop    func()
 }
 
-func newWorld(t *testing.T, products int) *world {
+// emptyRackbeat starts Rackbeat with the catalogue's groups and locations
+// but none of its products, as an account before its initial sync.
+func emptyRackbeat(o *worldOptions) { o.emptyRackbeat = true }
+
+type worldOptions struct{ emptyRackbeat bool }
+
+func newWorld(t *testing.T, products int, opts ...func(*worldOptions)) *world {
 	t.Helper()
+	var o worldOptions
+	for _, f := range opts {
+		f(&o)
+	}
 	w := &world{t: t, cat: catalog.Generate(catalog.Config{Products: products, Locations: 2, Seed: 42}), urls: map[string]string{}}
-	w.rb = rbsandbox.New(rbsandbox.Options{Catalog: w.cat, Tokens: []string{rbToken}, RequestsPerMinute: -1, Prerequisites: true, Seed: 42})
+	rbCat := w.cat
+	if o.emptyRackbeat {
+		c := *w.cat
+		c.Products = nil
+		rbCat = &c
+	}
+	w.rb = rbsandbox.New(rbsandbox.Options{Catalog: rbCat, Tokens: []string{rbToken}, RequestsPerMinute: -1, Prerequisites: true, Seed: 42})
 	w.shopify = spsandbox.New(spsandbox.Options{Catalog: w.cat, AccessTokens: []string{shopifyToken}, ClientSecret: shopifySec, Seed: 42})
 	w.shopbox = sbsandbox.New(sbsandbox.Options{Catalog: w.cat, Password: shopboxPass, PushSecret: shopboxPush, Seed: 42})
 	for name, h := range map[string]http.Handler{"rackbeat": w.rb, "shopify": w.shopify, "shopbox": w.shopbox} {
@@ -144,18 +160,19 @@ func orders(kv ...string) string {
 	return strings.Join(parts, ", ")
 }
 
-// start writes the config, loads it through the real loader and runs the
-// host until the test ends.
-func (w *world) start(links ...string) {
+// config writes the config, and loads it through the real loader.
+func (w *world) config(links ...string) *config.Config {
 	t := w.t
 	t.Helper()
-	w.addr = freeAddr(t)
+	if w.addr == "" {
+		w.addr = freeAddr(t)
+	}
 	dir := t.TempDir()
 	yaml := fmt.Sprintf(`
 state: {driver: sqlite, path: %q}
 server: {listen: %q, public_url: "http://%s"}
 plugins: {dir: %q, lock: %q}
-rackbeat: {url: %q, token: "${RACKBEAT_TOKEN}"}
+rackbeat: {url: %q, token: "${RACKBEAT_TOKEN}", requests_per_minute: 60000}
 log: {level: warn}
 links:%s`, filepath.Join(dir, "state.db"), w.addr, w.addr, pluginsDir, lockFile, w.urls["rackbeat"]+"/api", strings.Join(links, ""))
 	env := map[string]string{"RACKBEAT_TOKEN": rbToken, "SHOPIFY_TOKEN": shopifyToken, "SHOPIFY_SECRET": shopifySec,
@@ -164,11 +181,27 @@ links:%s`, filepath.Join(dir, "state.db"), w.addr, w.addr, pluginsDir, lockFile,
 	if err != nil {
 		t.Fatalf("config: %v\n%s", err, yaml)
 	}
+	return cfg
+}
+
+// newHost makes a host for cfg without running it: the one-shot commands'
+// way (sync, plan, orders import).
+func (w *world) newHost(cfg *config.Config) *host.Host {
+	t := w.t
+	t.Helper()
 	logger := hclog.New(&hclog.LoggerOptions{Name: "host", Level: hclog.Warn, Output: testWriter{t}})
 	h, err := host.New(context.Background(), cfg, host.Options{Logger: logger, Scheduler: schedule.Options{PollInterval: 50 * time.Millisecond, RetryBackoff: func(int) time.Duration { return 200 * time.Millisecond }}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return h
+}
+
+// start runs a host for links until the test ends.
+func (w *world) start(links ...string) {
+	t := w.t
+	t.Helper()
+	h := w.newHost(w.config(links...))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- h.Run(ctx) }()

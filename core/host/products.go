@@ -41,6 +41,9 @@ func (h *Host) buildProductFlows(l *Link, stock config.StockSettings) error {
 				Link: lc.ID, Direction: d, Rules: rules, CreateBOMs: lc.Products.CreateBOMs,
 				Channel: pl, Inventory: h.rb, Store: h.db, Log: log.Named("products"),
 			}
+			if sp := lc.Orders.ShippingProduct; sp != "" {
+				l.products.Exclude = map[string]string{sp: "the shipping product (orders.shipping_product) is never synced"}
+			}
 		}
 	}
 	if lc.Stock.Enabled {
