@@ -253,7 +253,11 @@ func (s *InitialSync) stock(ctx context.Context, skus []string, createdNow map[s
 		loc int64
 	}
 	want := map[key]int64{}
-	err := s.Channel.ReadStock(ctx, sdk.StockReadRequest{ReadRequest: sdk.ReadRequest{SKUs: skus}, Quantity: sdk.QuantityAvailable},
+	var locs []string
+	if s.Locations != nil {
+		locs = s.Locations.ChannelLocations()
+	}
+	err := s.Channel.ReadStock(ctx, sdk.StockReadRequest{ReadRequest: sdk.ReadRequest{SKUs: skus}, LocationIDs: locs, Quantity: sdk.QuantityAvailable},
 		func(p sdk.StockPage) error {
 			for _, l := range p.Items {
 				loc := s.DefaultLocation

@@ -74,3 +74,18 @@ func (f Feed) String() string {
 	}
 	return s
 }
+
+// ChannelLocations lists the channel locations the mapping feeds, for a
+// stock read that must see every one of them (a channel reads only its
+// default location when asked for none).
+func (m *LocationMap) ChannelLocations() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, f := range m.Feeds() {
+		if f.Channel != "" && !seen[f.Channel] {
+			seen[f.Channel] = true
+			out = append(out, f.Channel)
+		}
+	}
+	return out
+}

@@ -218,20 +218,24 @@ func (f *Orders) ImportOrder(ctx context.Context, o sdk.Order, force bool) (Resu
 				return Result{}, sdk.Retryable(lease, "order %s: %v", o.ID, ErrImportInProgress)
 			}
 		}
-		// A pending binding past its lease, or a failed one being retried:
-		// an earlier attempt may have created the order before it died.
-		if found, ok, err := f.findExisting(ctx, o.ID); err != nil {
+	}
+	// Look in Rackbeat before creating, every time: an earlier attempt may
+	// have created the order before it died (a pending or failed binding),
+	// and a store restored from a back-up or moved to another database has
+	// no binding at all for orders that are already in Rackbeat. The
+	// reference the order carries finds it either way; the cost is one
+	// request per new order.
+	if found, ok, err := f.findExisting(ctx, o.ID); err != nil {
+		return Result{}, err
+	} else if ok {
+		if err := f.advance(ctx, found); err != nil {
 			return Result{}, err
-		} else if ok {
-			if err := f.advance(ctx, found); err != nil {
-				return Result{}, err
-			}
-			if err := f.Store.CompleteOrder(ctx, f.Link, o.ID, found.Number); err != nil {
-				return Result{}, err
-			}
-			f.audit(ctx, "healed", o.ID, fmt.Sprintf("found as Rackbeat order %d after an interrupted import", found.Number))
-			return Result{Outcome: Healed, RackbeatNumber: found.Number}, nil
 		}
+		if err := f.Store.CompleteOrder(ctx, f.Link, o.ID, found.Number); err != nil {
+			return Result{}, err
+		}
+		f.audit(ctx, "healed", o.ID, fmt.Sprintf("found as Rackbeat order %d, made by an earlier import", found.Number))
+		return Result{Outcome: Healed, RackbeatNumber: found.Number}, nil
 	}
 	created, err := f.create(ctx, in)
 	if err != nil {

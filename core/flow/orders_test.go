@@ -323,3 +323,27 @@ func TestOrderForcedImportCreatesADeliberateDuplicate(t *testing.T) {
 		t.Fatal("a forced import must not move the binding")
 	}
 }
+
+// A store restored from an older back-up (or a new database) has no
+// binding for an order that is already in Rackbeat: the import must find
+// it by its reference, not create it again.
+func TestOrderAlreadyInRackbeatWithoutBindingIsNotCreatedAgain(t *testing.T) {
+	e := newOrderEnv(t, nil)
+	ctx := context.Background()
+	e.order("o9", nil)
+	first, err := e.flow.Import(ctx, "o9", false)
+	if err != nil || first.Outcome != Imported {
+		t.Fatalf("first import: %+v %v", first, err)
+	}
+	// The same Rackbeat account, a fresh store.
+	fresh, err := state.Open(ctx, state.Options{Driver: state.DriverSQLite, Path: filepath.Join(t.TempDir(), "fresh.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	e.flow.Store = fresh
+	res, err := e.flow.Import(ctx, "o9", false)
+	if err != nil || res.Outcome != Healed || res.RackbeatNumber != first.RackbeatNumber || len(e.rbOrders()) != 1 {
+		t.Fatalf("after a restore: %+v %v, %d orders in Rackbeat", res, err, len(e.rbOrders()))
+	}
+}

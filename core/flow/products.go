@@ -79,6 +79,10 @@ type Products struct {
 	// BatchSize is how many products go to the channel per WriteProducts
 	// (default 50); PageSize is how many are read per page (default 100).
 	BatchSize, PageSize int
+	// Exclude names Rackbeat numbers the flow leaves alone on both sides,
+	// with the reason: the orders' shipping product is a Rackbeat
+	// bookkeeping line, not something the shop sells.
+	Exclude map[string]string
 
 	// mu makes runs of one link take turns, so a webhook push and a pull
 	// never decide about the same SKU at once.
@@ -181,6 +185,10 @@ const (
 // to do. It writes nothing.
 func (f *Products) decide(sku string, rb *rackbeat.Product, lot *rackbeat.Lot, ch *channelVariant, b *state.ProductBinding) (action, error) {
 	a := action{sku: sku, rb: rb, lot: lot, ch: ch, b: b}
+	if why, ok := f.Exclude[sku]; ok {
+		a.kind, a.reason = ActLeave, why
+		return a, nil
+	}
 	if lot != nil {
 		return f.decideLot(a)
 	}

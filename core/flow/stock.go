@@ -284,7 +284,7 @@ func (s *Stock) walk(ctx context.Context, rep *StockReport, each func([]sdk.Stoc
 		}
 		have := map[string]int64{}
 		if len(skus) > 0 {
-			err = s.Channel.ReadStock(ctx, sdk.StockReadRequest{ReadRequest: sdk.ReadRequest{SKUs: skus}, Quantity: s.quantityName()},
+			err = s.Channel.ReadStock(ctx, sdk.StockReadRequest{ReadRequest: sdk.ReadRequest{SKUs: skus}, LocationIDs: s.Locations.ChannelLocations(), Quantity: s.quantityName()},
 				func(p sdk.StockPage) error {
 					for _, l := range p.Items {
 						have[rowKey(sdk.StockLevel{SKU: l.SKU, LocationID: l.LocationID})] = l.Quantity
