@@ -14,6 +14,7 @@ import (
 
 	"github.com/shopbridge/shopbridge/config"
 	"github.com/shopbridge/shopbridge/core/host"
+	"github.com/shopbridge/shopbridge/core/mapping"
 )
 
 func newRunCmd() *cobra.Command {
@@ -84,7 +85,7 @@ func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, path string, h *host
 // loadConfig loads a configuration for a command other than validate, where
 // the problems are summarised on one line.
 func loadConfig(path string) (*config.Config, error) {
-	cfg, err := config.Load(path)
+	cfg, err := config.Load(path, config.WithRuleChecker(mapping.CheckRule))
 	if err != nil {
 		return nil, fmt.Errorf("configuration %s is not valid (%v): run \"shopbridge validate -c %s\" to see every problem", path, firstLine(err), path)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shopbridge/shopbridge/config"
+	"github.com/shopbridge/shopbridge/core/mapping"
 )
 
 func newValidateCmd() *cobra.Command {
@@ -16,7 +17,9 @@ func newValidateCmd() *cobra.Command {
 		Short: "Check a configuration file; exit 2 listing every problem, one per line",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			cfg, err := config.Load(path)
+			// Product rules are type-checked here too, so a bad one fails
+			// validate with its key and column, not the host at 3 a.m.
+			cfg, err := config.Load(path, config.WithRuleChecker(mapping.CheckRule))
 			var errs *config.Errors
 			if errors.As(err, &errs) {
 				for _, fe := range *errs {
