@@ -293,6 +293,25 @@ func (r *Runner) locations(ctx context.Context, l *config.Link, ch Channel) []Fi
 	if err != nil {
 		return append(out, Finding{Link: l.ID, Name: "channel locations", Detail: err.Error()})
 	}
+	known := map[string]bool{}
+	for _, cl := range locs {
+		known[cl.ID] = true
+	}
+	named := map[string]string{}
+	for _, m := range st.Locations.Mappings {
+		if m.Channel != "" {
+			named[m.Channel] = "stock.locations"
+		}
+	}
+	if st.DefaultChannelLocation != "" {
+		named[st.DefaultChannelLocation] = "stock.default_channel_location"
+	}
+	for id, key := range named {
+		if !known[id] {
+			out = append(out, Finding{Link: l.ID, Name: fmt.Sprintf("channel location %q (%s)", id, key),
+				Detail: "the channel has no such location", Hint: "use one of the ids the channel lists: " + locationIDs(locs)})
+		}
+	}
 	for _, cl := range locs {
 		if cl.Kind == "cash_register" {
 			continue // registers draw from their branch's mapping
@@ -310,4 +329,12 @@ func (r *Runner) locations(ctx context.Context, l *config.Link, ch Channel) []Fi
 		out = append(out, f)
 	}
 	return out
+}
+
+func locationIDs(locs []sdk.Location) string {
+	ids := make([]string, 0, len(locs))
+	for _, l := range locs {
+		ids = append(ids, l.ID+" ("+l.Name+")")
+	}
+	return strings.Join(ids, ", ")
 }

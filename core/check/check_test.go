@@ -90,3 +90,23 @@ func TestCheckPassesWhenPrerequisitesExist(t *testing.T) {
 		}
 	}
 }
+
+type fakeChannel struct{ locs []sdk.Location }
+
+func (f fakeChannel) Check(context.Context) (sdk.CheckReport, error) { return sdk.CheckReport{}, nil }
+func (f fakeChannel) Has(c sdk.Capability) bool                     { return c == sdk.CapLocations }
+func (f fakeChannel) ListLocations(context.Context) ([]sdk.Location, error) {
+	return f.locs, nil
+}
+
+func TestCheckRefusesAMappingToAChannelLocationThatDoesNotExist(t *testing.T) {
+	l := shopboxLink()
+	l.Stock = config.StockSettings{Enabled: true, DefaultRackbeatLocation: 1,
+		Locations: config.StockLocations{Mappings: []config.LocationMapping{{Rackbeat: config.RackbeatLocations{IDs: []int{1}}, Channel: "9999"}}}}
+	ch := fakeChannel{locs: []sdk.Location{{ID: "1001", Name: "Hovedlager", Kind: "branch"}}}
+	fs := runner(t, true).Link(context.Background(), l, ch, nil)
+	f := find(fs, `channel location "9999"`)
+	if f == nil || f.OK || !strings.Contains(f.Hint, "1001 (Hovedlager)") {
+		t.Fatalf("want a ✗ naming the missing branch and the real ones, got %+v", f)
+	}
+}
