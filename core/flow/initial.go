@@ -70,7 +70,7 @@ type InitialSync struct {
 	Channel         InitialChannel
 	Inventory       InitialInventory
 	Store           InitialStore
-	// Progress is called after each page with the variants done and the
+	// Progress is called after each page with the products done and the
 	// channel's estimate of the total (0 when unknown), for a progress bar.
 	Progress func(done, total int64)
 	Log      hclog.Logger
@@ -130,7 +130,11 @@ func (s *InitialSync) Run(ctx context.Context, force bool) (InitialReport, error
 	if err := s.loadIndex(ctx); err != nil {
 		return rep, err
 	}
+	// Progress counts products, the unit the channel estimates its total
+	// in; the report counts variants.
+	var products int64
 	err = s.Channel.ReadProducts(ctx, sdk.ReadRequest{Cursor: cursor, PageSize: pageSize, AllowBulk: true}, func(p sdk.ProductPage) error {
+		products += int64(len(p.Items))
 		if err := s.page(ctx, p, &rep); err != nil {
 			return err
 		}
@@ -140,7 +144,7 @@ func (s *InitialSync) Run(ctx context.Context, force bool) (InitialReport, error
 			}
 		}
 		if s.Progress != nil {
-			s.Progress(rep.Done, p.TotalEstimate)
+			s.Progress(products, p.TotalEstimate)
 		}
 		return nil
 	})

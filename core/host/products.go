@@ -221,7 +221,9 @@ func (h *Host) jobInitialSync(ctx context.Context, job schedule.Job) error {
 		return nil
 	}
 	countItems(ctx, rep.Created+rep.Updated)
-	h.log.Info("initial sync", "link", job.Link, "report", fmt.Sprintf("%+v", rep), "error", err)
+	if l.cfg.InitialSync == "channel" {
+		h.log.Info("initial sync", "link", job.Link, "report", fmt.Sprintf("%+v", rep), "error", err)
+	}
 	return jobError(err)
 }
 
