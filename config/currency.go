@@ -23,3 +23,7 @@ var currencies = func() map[string]bool {
 }()
 
 func isCurrency(code string) bool { return currencies[code] }
+
+// IsCurrency reports whether code is an active ISO 4217 currency code, for
+// checking what a channel sends as well as what the configuration says.
+func IsCurrency(code string) bool { return currencies[code] }

@@ -400,6 +400,11 @@ func (f *Orders) build(ctx context.Context, o sdk.Order) (rackbeat.OrderInput, s
 	if in.Currency == "" {
 		in.Currency = s.Currency
 	}
+	// A channel answer with a currency that does not exist (a bug or a
+	// tampered answer) would otherwise become a Rackbeat order in it.
+	if !config.IsCurrency(in.Currency) {
+		return in, fmt.Sprintf("the order's currency %q is not an ISO 4217 currency code: check the order in the channel", in.Currency), nil
+	}
 	if f.Locations != nil && o.LocationID != "" {
 		in.Location = f.Locations.RackbeatFor(o.LocationID, in.Location)
 	}

@@ -115,6 +115,12 @@ func (h *Host) RackbeatWebhook(ctx context.Context, hdr http.Header, body []byte
 	if ev.NewKey != "" {
 		sku = ev.NewKey
 	}
+	// A product or stock event that names no product is not Rackbeat's
+	// (its deliveries always carry the key): refuse it with a reason
+	// instead of acknowledging it and noting a stock change for SKU "".
+	if sku == "" && (ev.Name == "inventory.changed" || strings.HasPrefix(ev.Name, "product.")) {
+		return sdk.Invalid("key", "rackbeat webhook: the %s event names no product (its \"key\" is missing or empty)", ev.Name)
+	}
 	// A stock move is noted per link and drained by one flush job per
 	// link, so a burst becomes a few batched writes; product changes are
 	// one job per SKU, which coalesce while they wait.
