@@ -140,7 +140,9 @@ func TestBadInputConnectorAnswers(t *testing.T) {
 			delete(l, "sku")
 			l["variant"] = nil
 		}, []string{"SKU"}},
-		{"MissingLines", func(o map[string]any) { o["lineItems"] = map[string]any{"nodes": []any{}, "pageInfo": map[string]any{"hasNextPage": false}} }, []string{"line"}},
+		{"MissingLines", func(o map[string]any) {
+			o["lineItems"] = map[string]any{"nodes": []any{}, "pageInfo": map[string]any{"hasNextPage": false}}
+		}, []string{"line"}},
 		{"NegativeQuantity", func(o map[string]any) { lines(o)[0].(map[string]any)["quantity"] = -3 }, []string{"quantity"}},
 		{"PriceWithSevenDecimals", func(o map[string]any) { setAmounts(lines(o)[0], "12.3456789", "") }, []string{"12.3456789"}},
 		{"UnknownCurrency", func(o map[string]any) { o["currencyCode"] = "XYZ"; setAmounts(o, "", "XYZ") }, []string{"XYZ"}},
