@@ -74,7 +74,6 @@ func Plan(ctx context.Context, l LinkFlows) (PlanReport, error) {
 	}
 	if s := l.Stock; s != nil {
 		var sr StockReport
-		s.mu.Lock()
 		err := s.walk(ctx, &sr, func(rows []sdk.StockWrite) error {
 			for _, r := range rows {
 				sr.Rows++
@@ -82,7 +81,6 @@ func Plan(ctx context.Context, l LinkFlows) (PlanReport, error) {
 			}
 			return nil
 		})
-		s.mu.Unlock()
 		if err != nil {
 			return rep, fmt.Errorf("plan stock of link %s: %w", l.Link, err)
 		}

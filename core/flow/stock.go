@@ -255,8 +255,6 @@ func (s *Stock) writeBatch(ctx context.Context, batch []sdk.StockWrite, rep *Sto
 // writes the levels that drifted, with the channel's own number as the
 // compare-and-set expectation.
 func (s *Stock) Reconcile(ctx context.Context) (StockReport, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var rep StockReport
 	err := s.walk(ctx, &rep, func(rows []sdk.StockWrite) error {
 		var err error
@@ -272,73 +270,84 @@ func (s *Stock) walk(ctx context.Context, rep *StockReport, each func([]sdk.Stoc
 	feeds := s.Locations.Feeds()
 	onlyTotals := len(feeds) == 1 && feeds[0].All
 	for page := 1; ; page++ {
-		pg, err := s.Inventory.ProductsPage(ctx, page, 100, rackbeat.Filter{})
-		if err != nil {
-			return fmt.Errorf("stock: read Rackbeat products page %d: %w", page, err)
-		}
-		skus := make([]string, 0, len(pg.Items))
-		for _, p := range pg.Items {
-			if p.Type == "" || p.Type == "product" {
-				skus = append(skus, p.Number)
-			}
-		}
-		have := map[string]int64{}
-		if len(skus) > 0 {
-			err = s.Channel.ReadStock(ctx, sdk.StockReadRequest{ReadRequest: sdk.ReadRequest{SKUs: skus}, LocationIDs: s.Locations.ChannelLocations(), Quantity: s.quantityName()},
-				func(p sdk.StockPage) error {
-					for _, l := range p.Items {
-						have[rowKey(sdk.StockLevel{SKU: l.SKU, LocationID: l.LocationID})] = l.Quantity
-					}
-					return nil
-				})
-			if err != nil {
-				return fmt.Errorf("stock: read the channel's stock: %w", err)
-			}
-		}
-		var rows []sdk.StockWrite
-		for _, p := range pg.Items {
-			if !containsStr(skus, p.Number) {
-				continue
-			}
-			var levels []sdk.StockLevel
-			if onlyTotals {
-				// The product list carries the totals over every location,
-				// which is all an "all" link needs: no request per product.
-				q := p.AvailableQuantity
-				if s.Quantity == "on_hand" {
-					q = p.StockQuantity
-				}
-				levels = []sdk.StockLevel{{SKU: p.Number, LocationID: feeds[0].Channel, Quantity: q.IntPart()}}
-			} else {
-				loc, err := s.Inventory.ProductLocations(ctx, p.Number)
-				if err != nil {
-					return fmt.Errorf("stock: read Rackbeat stock of %q: %w", p.Number, err)
-				}
-				levels = s.levels(p.Number, loc)
-			}
-			for _, lv := range levels {
-				cur, ok := have[rowKey(lv)]
-				if !ok {
-					rep.NotInChannel++
-					continue
-				}
-				if cur == lv.Quantity {
-					rep.Unchanged++
-					continue
-				}
-				c := cur
-				rows = append(rows, sdk.StockWrite{Key: rowKey(lv), Level: lv, Expected: &c})
-			}
-		}
-		if len(rows) > 0 {
-			if err := each(rows); err != nil {
-				return err
-			}
-		}
-		if pg.Last() || len(pg.Items) == 0 {
-			return nil
+		last, err := s.walkPage(ctx, page, feeds, onlyTotals, rep, each)
+		if err != nil || last {
+			return err
 		}
 	}
+}
+
+// walkPage compares and writes one page of Rackbeat's catalogue. It holds
+// the flow's lock from the reads to the writes, so a push of a SKU that
+// moved meanwhile waits for this page and then writes the newer number —
+// and a long reconciliation never makes pushes wait for all of it.
+func (s *Stock) walkPage(ctx context.Context, page int, feeds []Feed, onlyTotals bool, rep *StockReport, each func([]sdk.StockWrite) error) (last bool, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	pg, err := s.Inventory.ProductsPage(ctx, page, 100, rackbeat.Filter{})
+	if err != nil {
+		return false, fmt.Errorf("stock: read Rackbeat products page %d: %w", page, err)
+	}
+	skus := make([]string, 0, len(pg.Items))
+	for _, p := range pg.Items {
+		if p.Type == "" || p.Type == "product" {
+			skus = append(skus, p.Number)
+		}
+	}
+	have := map[string]int64{}
+	if len(skus) > 0 {
+		err = s.Channel.ReadStock(ctx, sdk.StockReadRequest{ReadRequest: sdk.ReadRequest{SKUs: skus}, LocationIDs: s.Locations.ChannelLocations(), Quantity: s.quantityName()},
+			func(p sdk.StockPage) error {
+				for _, l := range p.Items {
+					have[rowKey(sdk.StockLevel{SKU: l.SKU, LocationID: l.LocationID})] = l.Quantity
+				}
+				return nil
+			})
+		if err != nil {
+			return false, fmt.Errorf("stock: read the channel's stock: %w", err)
+		}
+	}
+	var rows []sdk.StockWrite
+	for _, p := range pg.Items {
+		if !containsStr(skus, p.Number) {
+			continue
+		}
+		var levels []sdk.StockLevel
+		if onlyTotals {
+			// The product list carries the totals over every location,
+			// which is all an "all" link needs: no request per product.
+			q := p.AvailableQuantity
+			if s.Quantity == "on_hand" {
+				q = p.StockQuantity
+			}
+			levels = []sdk.StockLevel{{SKU: p.Number, LocationID: feeds[0].Channel, Quantity: q.IntPart()}}
+		} else {
+			loc, err := s.Inventory.ProductLocations(ctx, p.Number)
+			if err != nil {
+				return false, fmt.Errorf("stock: read Rackbeat stock of %q: %w", p.Number, err)
+			}
+			levels = s.levels(p.Number, loc)
+		}
+		for _, lv := range levels {
+			cur, ok := have[rowKey(lv)]
+			if !ok {
+				rep.NotInChannel++
+				continue
+			}
+			if cur == lv.Quantity {
+				rep.Unchanged++
+				continue
+			}
+			c := cur
+			rows = append(rows, sdk.StockWrite{Key: rowKey(lv), Level: lv, Expected: &c})
+		}
+	}
+	if len(rows) > 0 {
+		if err := each(rows); err != nil {
+			return false, err
+		}
+	}
+	return pg.Last() || len(pg.Items) == 0, nil
 }
 
 func containsStr(xs []string, x string) bool {
