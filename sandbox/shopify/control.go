@@ -77,6 +77,7 @@ func (s *Server) serveState(w http.ResponseWriter, r *http.Request) {
 		"shop": s.opts.Shop, "plan": s.opts.Plan, "api_version": APIVersion, "currency": s.opts.Currency,
 		"throttle":  map[string]any{"currently_available": s.bucket.avail, "maximum_available": s.bucket.max, "restore_rate": s.bucket.rate, "throttled": s.st.ThrottleCount},
 		"locations": s.st.Locations, "products": s.st.Products, "orders": s.st.Orders, "webhook_subscriptions": s.st.Webhooks,
+		"bulk_operations": s.st.Bulk,
 	}
 	b, err := json.Marshal(out)
 	s.mu.Unlock()

@@ -18,7 +18,7 @@
 // Control API (no auth, never faulted):
 //
 //	GET|PUT|POST|DELETE /_sandbox/faults        fault rules (sandbox/faults)
-//	GET  /_sandbox/state                        shop, bucket, locations, products, orders, subscriptions
+//	GET  /_sandbox/state                        shop, bucket, locations, products, orders, subscriptions, bulk operations
 //	GET  /_sandbox/orders                       order summaries
 //	POST /_sandbox/orders                       place an order (OrderInput as JSON)
 //	POST /_sandbox/orders/random                place a seeded random order

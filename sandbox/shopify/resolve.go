@@ -95,6 +95,17 @@ func (queryRoot) field(e *execCtx, name string, args map[string]any) (any, error
 		return nil, nil
 	case "products":
 		return e.products(args)
+	case "productsCount":
+		// An exact count: the catalogues a sandbox holds are small enough
+		// that Shopify's 10,000 cap (precision AT_LEAST) never applies.
+		terms := parseSearch(strOr(args, "query"))
+		n := 0
+		for _, p := range st.Products {
+			if p.searchable().match(terms) {
+				n++
+			}
+		}
+		return &record{typ: "Count", fields: map[string]any{"count": n, "precision": "EXACT"}}, nil
 	case "product":
 		id, _ := argString(args, "id")
 		if p := st.productByID[gidNum(id, "Product")]; p != nil {
