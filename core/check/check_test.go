@@ -94,7 +94,7 @@ func TestCheckPassesWhenPrerequisitesExist(t *testing.T) {
 type fakeChannel struct{ locs []sdk.Location }
 
 func (f fakeChannel) Check(context.Context) (sdk.CheckReport, error) { return sdk.CheckReport{}, nil }
-func (f fakeChannel) Has(c sdk.Capability) bool                     { return c == sdk.CapLocations }
+func (f fakeChannel) Has(c sdk.Capability) bool                      { return c == sdk.CapLocations }
 func (f fakeChannel) ListLocations(context.Context) ([]sdk.Location, error) {
 	return f.locs, nil
 }
