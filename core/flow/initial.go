@@ -213,7 +213,11 @@ func (s *InitialSync) page(ctx context.Context, p sdk.ProductPage, rep *InitialR
 					rep.Updated++
 				}
 			}
-			skus = append(skus, v.SKU)
+			// A product in a group without stock (a service, shipping)
+			// has no stock for the channel's number to go to.
+			if got.InventoryEnabled || got.Group.HasInventory {
+				skus = append(skus, v.SKU)
+			}
 			if err := s.Store.UpsertProductBinding(ctx, state.ProductBinding{Link: s.Link, SKU: v.SKU,
 				ChannelProductID: prod.ID, ChannelVariantID: v.ID, RackbeatNumber: got.Number,
 				InventoryHash: mapping.HashRackbeat(got), ChannelHash: mapping.HashChannel(prod, v)}); err != nil {
