@@ -441,13 +441,13 @@ links:%s%s`, dbPath, addr, addr, pluginsDir, lockFile, w.urls["rackbeat"]+"/api"
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, _ := io.ReadAll(res.Body)
+	_, _ = io.Copy(io.Discard, res.Body)
 	res.Body.Close()
 	res, err = browser.Get("http://" + addr + "/")
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, _ = io.ReadAll(res.Body)
+	page, _ := io.ReadAll(res.Body)
 	res.Body.Close()
 	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page)
 	if m == nil {
