@@ -28,7 +28,7 @@ func TestShopboxInitialSyncFieldsGroupsAndCategories(t *testing.T) {
 	}
 	mapped := w.cat.Products[0].Category // one category goes to group 2, the rest to the default
 	products := fmt.Sprintf(`direction: channel, default_group: 1, default_category_group: 1, categories: {%q: 2}, uid_field: %d, variation_field: %d`, mapped, uidField, varField)
-	h := w.newHost(w.config(w.shopboxLink("pos", orders("enabled", "false"), products, "")+"    initial_sync: channel\n"))
+	h := w.newHost(w.config(w.shopboxLink("pos", orders("enabled", "false"), products, "") + "    initial_sync: channel\n"))
 	defer h.Close()
 	ctx := context.Background()
 	_, initial, err := h.Flows(ctx, "pos")
