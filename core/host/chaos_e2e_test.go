@@ -152,9 +152,9 @@ links:%s`, dbPath, addr, relaySrv.URL, pluginsDir, lockFile, rbSrv.URL+"/api", l
 	var wg sync.WaitGroup
 	stopMoves := make(chan struct{})
 	var placeErr error
-	wg.Add(1)
+	placing := make(chan struct{})
 	go func() { // the shop's customers
-		defer wg.Done()
+		defer close(placing)
 		pause := span / time.Duration(run.orders)
 		for _, p := range plan {
 			id, err := shop.PlaceOrder(p.in)
@@ -205,9 +205,7 @@ links:%s`, dbPath, addr, relaySrv.URL, pluginsDir, lockFile, rbSrv.URL+"/api", l
 	}
 	// Let the orders finish arriving before the stock moves stop, then
 	// wait for the host to reach the invariants on its own.
-	for len(shop.Orders()) < run.orders && placeErr == nil {
-		time.Sleep(100 * time.Millisecond)
-	}
+	<-placing
 	close(stopMoves)
 	wg.Wait()
 	placed := time.Since(began)
@@ -241,7 +239,7 @@ links:%s`, dbPath, addr, relaySrv.URL, pluginsDir, lockFile, rbSrv.URL+"/api", l
 		name = "crash (long)"
 	}
 	report(t, []string{name, fmt.Sprint(run.seed), fmt.Sprint(run.kills), fmt.Sprint(connectorKills),
-		fmt.Sprintf("%d stock moves", moves), fmt.Sprint(o.Orders), fmt.Sprint(rl.copies), fmt.Sprint(rl.paidFirst()),
+		fmt.Sprintf("%d stock moves", moves), fmt.Sprint(o.Orders), fmt.Sprint(rl.repeats()), fmt.Sprint(rl.paidFirst()),
 		fmt.Sprint(o.Duplicates), fmt.Sprint(o.Losses), fmt.Sprint(o.WrongLines + o.WrongCustomer),
 		fmt.Sprint(o.StockMismatches), fmt.Sprint(o.DanglingBindings), fmt.Sprint(o.Quarantined),
 		time.Since(began).Round(time.Second).String()})
@@ -257,7 +255,7 @@ links:%s`, dbPath, addr, relaySrv.URL, pluginsDir, lockFile, rbSrv.URL+"/api", l
 		t.Fatalf("invariants broken (seed %d, replay with SHOPBRIDGE_CHAOS_SEED=%d; host log kept in %s):\n%s\nlog tail:\n%s",
 			run.seed, run.seed, kept, strings.Join(o.Problems, "\n"), tail(string(log), 30))
 	}
-	if rl.copies == 0 || rl.paidFirst() == 0 {
-		t.Errorf("the run did not exercise what it claims: %d repeated deliveries, %d orders paid before created", rl.copies, rl.paidFirst())
+	if rl.repeats() == 0 || rl.paidFirst() == 0 {
+		t.Errorf("the run did not exercise what it claims: %d repeated deliveries, %d orders paid before created", rl.repeats(), rl.paidFirst())
 	}
 }

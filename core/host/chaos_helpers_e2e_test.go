@@ -357,6 +357,13 @@ func (r *relay) forward(req *http.Request, body []byte) int {
 	return res.StatusCode
 }
 
+// repeats is how many extra deliveries the relay sent.
+func (r *relay) repeats() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.copies
+}
+
 // paidFirst counts orders whose orders/paid reached the host before their
 // orders/create.
 func (r *relay) paidFirst() int {
