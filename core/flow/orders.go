@@ -215,7 +215,7 @@ func (f *Orders) ImportOrder(ctx context.Context, o sdk.Order, force bool) (Resu
 				lease = 30 * time.Second
 			}
 			if f.now().Sub(b.UpdatedAt) < lease {
-				return Result{}, sdk.Retryable(lease, "order %s: %v", o.ID, ErrImportInProgress)
+				return Result{}, sdk.Retryable(lease, "order %s: %w", o.ID, ErrImportInProgress)
 			}
 		}
 	}

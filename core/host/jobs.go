@@ -155,5 +155,19 @@ func (h *Host) ImportOrder(ctx context.Context, link, channelOrderID string, for
 	if l.orders == nil {
 		return flow.Result{}, fmt.Errorf("link %s does not import orders: set links[].orders.enabled and use a connector that reads orders", link)
 	}
-	return l.orders.Import(ctx, channelOrderID, force)
+	// The running host may be importing the same order this moment (its
+	// webhook came in too): wait for that import rather than fail, and
+	// then answer what it did.
+	deadline := time.Now().Add(45 * time.Second)
+	for {
+		res, err := l.orders.Import(ctx, channelOrderID, force)
+		if !errors.Is(err, flow.ErrImportInProgress) || time.Now().After(deadline) {
+			return res, err
+		}
+		select {
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
