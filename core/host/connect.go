@@ -280,7 +280,13 @@ func (h *Host) RefreshCredentials(ctx context.Context, linkID string) error {
 	if err != nil {
 		return err
 	}
-	nc, err := l.plugin.RefreshAuthorization(ctx, old)
+	// A refresh rotates the refresh token at the channel the moment the
+	// channel answers; abandoning it half-way (the host stopping, a caller
+	// giving up) would leave the store with a token the channel no longer
+	// takes. So once started it runs to its end, bounded by its own timeout.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	nc, err := l.plugin.RefreshAuthorization(rctx, old)
 	if err != nil {
 		_ = h.db.Audit(ctx, state.AuditEntry{Link: linkID, Flow: "connect", Action: "refresh_failed", Detail: err.Error()})
 		return fmt.Errorf("link %s: refresh its access token: %w", linkID, err)
@@ -289,9 +295,7 @@ func (h *Host) RefreshCredentials(ctx context.Context, linkID string) error {
 		// A channel that does not rotate refresh tokens keeps the old one good.
 		nc.RefreshToken, nc.RefreshExpiresAt = old.RefreshToken, old.RefreshExpiresAt
 	}
-	// The channel has rotated the refresh token: the new one must be kept
-	// even if our caller gave up meanwhile, or the link loses its install.
-	if err := h.storeCredentials(context.WithoutCancel(ctx), linkID, nc); err != nil {
+	if err := h.storeCredentials(rctx, linkID, nc); err != nil {
 		return err
 	}
 	h.log.Info("access token refreshed", "link", linkID, "expires", nc.ExpiresAt)
