@@ -113,8 +113,8 @@ func TestFaultsShopifyOrdersAndStock(t *testing.T) {
 	for i, fc := range faultCases() {
 		t.Run(fc.name, func(t *testing.T) {
 			// The cases wait far more than they compute (an import whose
-			// create failed ambiguously waits out its 30 s lease before
-			// the heal lookup), so they run side by side.
+			// create failed ambiguously waits out its lease before the
+			// heal lookup), so they run side by side.
 			t.Parallel()
 			seed := chaosSeed(t, int64(100+i))
 			rng := rand.New(rand.NewPCG(uint64(seed), 3))

@@ -31,6 +31,11 @@ type Options struct {
 	Scheduler schedule.Options
 	// RackbeatOptions are added to the Rackbeat client's (tests).
 	RackbeatOptions []rackbeat.Option
+	// OrderLease is how long an order import's claim keeps other imports
+	// of the same order away before they look it up in Rackbeat
+	// (flow.Orders.Lease; 0: the flow's 30 s). Tests that lose answers on
+	// purpose shorten it so the heal path runs within seconds.
+	OrderLease time.Duration
 }
 
 // Host is one shopbridge: a store, a scheduler, a Rackbeat client, the
@@ -44,9 +49,10 @@ type Host struct {
 	plugins *plugin.Manager
 	routes  map[string]http.Handler
 
-	customers flow.KeyLock // one find-or-create of a customer at a time, across links
-	metrics   *metrics.Metrics
-	stats     runStats
+	customers  flow.KeyLock // one find-or-create of a customer at a time, across links
+	orderLease time.Duration
+	metrics    *metrics.Metrics
+	stats      runStats
 
 	mu        sync.Mutex
 	links     map[string]*Link
@@ -67,7 +73,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open the state database (state.%s): %w", stateKey(cfg), err)
 	}
-	h := &Host{cfg: cfg, log: log, db: db, links: map[string]*Link{}, routes: map[string]http.Handler{}, metrics: metrics.New()}
+	h := &Host{cfg: cfg, log: log, db: db, links: map[string]*Link{}, routes: map[string]http.Handler{}, metrics: metrics.New(), orderLease: opts.OrderLease}
 	fail := func(err error) (*Host, error) { h.Close(); return nil, err }
 
 	// Long runs (a reconciliation, the initial sync) hold a worker for

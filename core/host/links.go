@@ -110,7 +110,7 @@ func (h *Host) buildFlows(ctx context.Context, l *Link) error {
 		l.orders = &flow.Orders{
 			Link: lc.ID, Channel: channel, Settings: lc.Orders, VATRate: lc.Products.VATRate,
 			Locations: flow.NewLocationMap(stock), Source: pl, Inventory: h.rb, Store: h.db,
-			Log: h.log.Named("orders").With("link", lc.ID), Customers: &h.customers,
+			Log: h.log.Named("orders").With("link", lc.ID), Customers: &h.customers, Lease: h.orderLease,
 		}
 	}
 	return h.buildProductFlows(l, stock)

@@ -29,6 +29,10 @@ type hostSetup struct {
 	Scheduler        schedule.Options
 	RackbeatOptions  []rackbeat.Option
 	StatePath        string // default: a file in a temporary directory
+	// OrderLease is host.Options.OrderLease; 0 takes 5 s, so an order
+	// whose answer was lost heals within seconds (the flow's default is
+	// 30 s, which the crash and multi-host runs keep).
+	OrderLease time.Duration
 }
 
 // syncBuffer is a log sink safe for the host's goroutines.
@@ -86,7 +90,11 @@ links:%s`, path, w.addr, w.addr, prefixComma(s.Server), pluginsDir, lockFile, w.
 	if sched.RetryBackoff == nil {
 		sched.RetryBackoff = func(int) time.Duration { return 200 * time.Millisecond }
 	}
-	h, err := host.New(context.Background(), cfg, host.Options{Logger: logger, Scheduler: sched, RackbeatOptions: s.RackbeatOptions})
+	lease := s.OrderLease
+	if lease == 0 {
+		lease = 5 * time.Second
+	}
+	h, err := host.New(context.Background(), cfg, host.Options{Logger: logger, Scheduler: sched, RackbeatOptions: s.RackbeatOptions, OrderLease: lease})
 	if err != nil {
 		t.Fatal(err)
 	}
