@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +32,18 @@ func (w *world) stockUp() []string {
 		}
 	}
 	return skus
+}
+
+// plusShop replaces the world's Shopify sandbox with one on the Plus
+// plan: after an answer without cost data (a 5xx, a truncated body) the
+// connector's pacer waits for the bucket as it would really refill, which
+// on the standard plan stretches a short test to a minute.
+func (w *world) plusShop(t *testing.T) {
+	w.shopify.Close()
+	w.shopify = spsandbox.New(spsandbox.Options{Catalog: w.cat, AccessTokens: []string{shopifyToken}, ClientSecret: shopifySec, Seed: 42, Plan: "plus"})
+	srv := httptest.NewServer(w.shopify)
+	t.Cleanup(func() { srv.Close(); w.shopify.Close() })
+	w.urls["shopify"] = srv.URL
 }
 
 // randomOrder is a paid or pending order of one to three lines at the main
@@ -119,6 +132,7 @@ func TestFaultsShopifyOrdersAndStock(t *testing.T) {
 			seed := chaosSeed(t, int64(100+i))
 			rng := rand.New(rand.NewPCG(uint64(seed), 3))
 			w := newWorld(t, 20)
+			w.plusShop(t)
 			skus := w.stockUp()
 			main := w.cat.Locations[0].Name
 			var rbOpts []rackbeat.Option

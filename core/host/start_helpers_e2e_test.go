@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -115,6 +116,10 @@ links:%s`, path, w.addr, w.addr, prefixComma(s.Server), pluginsDir, lockFile, w.
 		w.stop()
 		if t.Failed() {
 			t.Logf("host log tail:\n%s", tail(logs.String(), 40))
+		}
+		if os.Getenv("SHOPBRIDGE_CHAOS_KEEP_LOG") != "" {
+			p := filepath.Join(os.TempDir(), "shopbridge-"+strings.ReplaceAll(t.Name(), "/", "-")+".log")
+			_ = os.WriteFile(p, []byte(logs.String()), 0o600)
 		}
 	})
 	w.eventually("host ready", 60*time.Second, func() bool {
