@@ -82,8 +82,13 @@ func TestMultiHostPostgres(t *testing.T) {
 		}
 	}
 	run := chaosRun{seed: chaosSeed(t, 33), orders: 150, products: 30}
+	// The pause between orders keeps the arrival rate below what two
+	// hosts import under -race on two shared cores, so the run measures
+	// the take-over and not a backlog; the long run also waits longer for
+	// the backlog a slow machine builds anyway.
+	pause, settleFor := 30*time.Millisecond, 3*time.Minute
 	if chaosLong() {
-		run.orders = 1000
+		run.orders, pause, settleFor = 1000, 100*time.Millisecond, 6*time.Minute
 	}
 	began := time.Now()
 	rng := rand.New(rand.NewPCG(uint64(run.seed), 5))
@@ -163,7 +168,7 @@ links:
 		if i%5 == 0 {
 			_ = rb.MoveStock(skus[rng.IntN(len(skus))], cat.Locations[rng.IntN(2)].Number, rng.IntN(9)-4)
 		}
-		time.Sleep(30 * time.Millisecond)
+		time.Sleep(pause)
 	}
 	lastOrder := time.Now()
 	db, err := state.Open(context.Background(), state.Options{Driver: state.DriverPostgres, DSN: dsn, Logger: hclog.NewNullLogger()})
@@ -172,7 +177,7 @@ links:
 	}
 	defer db.Close()
 	var o outcome
-	for deadline := time.Now().Add(time.Minute); ; {
+	for deadline := time.Now().Add(settleFor); ; {
 		o = outcome{}
 		checkOrders(rb, shop, "shop", "frakt", &o)
 		checkStock(rb, shop, main, skus, &o)
@@ -197,13 +202,17 @@ links:
 		}
 		return n
 	}
-	for deadline := killed.Add(time.Minute); stuck() > 0 && time.Now().Before(deadline); {
+	// River rescues them after RescueAfter; on a shared 2-core machine
+	// that can take longer than on a quiet one, so this is a bound on
+	// waiting (the time it took is logged), not a timing assertion.
+	for deadline := killed.Add(4 * time.Minute); stuck() > 0 && time.Now().Before(deadline); {
 		time.Sleep(500 * time.Millisecond)
 	}
 	if n := stuck(); n > 0 {
-		o.problem("%d jobs of the killed host still look running a minute after the kill", n)
+		o.problem("%d jobs of the killed host still look running four minutes after the kill", n)
 		o.DanglingBindings++
 	}
+	t.Logf("the killed host's jobs were picked up by the others %s after the kill", time.Since(killed).Round(time.Second))
 	t.Logf("%d jobs were running when host %d was killed; none still looks running", heldAtKill, victim)
 	for i, hp := range hosts {
 		if i != victim {
@@ -220,7 +229,7 @@ links:
 			b, _ := os.ReadFile(hp.logPath)
 			logs = append(logs, fmt.Sprintf("host %d:\n%s", i, tail(string(b), 15)))
 		}
-		t.Fatalf("not settled within a minute of the last order (host %d killed): %d orders\n%s\n%s", victim, o.Orders, strings.Join(o.Problems, "\n"), strings.Join(logs, "\n"))
+		t.Fatalf("not settled within %s of the last order (host %d killed): %d orders\n%s\n%s", settleFor, victim, o.Orders, strings.Join(o.Problems, "\n"), strings.Join(logs, "\n"))
 	}
 }
 

@@ -146,8 +146,17 @@ func (h *Host) RackbeatWebhook(ctx context.Context, hdr http.Header, body []byte
 }
 
 // rackbeatTokenSecret names the state secret holding the token Rackbeat
-// issued for one event's subscription.
-func rackbeatTokenSecret(event string) string { return "webhook-token:" + event }
+// issued for one event's subscription to one URL: hosts sharing a database
+// each subscribe their own URL and must not overwrite each other's tokens.
+func rackbeatTokenSecret(event, url string) string {
+	sum := sha256.Sum256([]byte(url))
+	return "webhook-token:" + event + ":" + hex.EncodeToString(sum[:6])
+}
+
+// rackbeatHookURL is where this host asks Rackbeat to deliver.
+func (h *Host) rackbeatHookURL() string {
+	return strings.TrimRight(h.cfg.Server.PublicURL, "/") + "/hooks/rackbeat"
+}
 
 const rackbeatSecretLink = "rackbeat"
 
@@ -157,7 +166,7 @@ func (h *Host) rackbeatTokens(ctx context.Context) []string {
 		out = append(out, t)
 	}
 	for _, ev := range rackbeatEvents {
-		if s, ok, err := h.db.GetSecret(ctx, rackbeatSecretLink, rackbeatTokenSecret(ev)); err == nil && ok {
+		if s, ok, err := h.db.GetSecret(ctx, rackbeatSecretLink, rackbeatTokenSecret(ev, h.rackbeatHookURL())); err == nil && ok {
 			out = append(out, s.Value)
 		}
 	}
@@ -187,7 +196,7 @@ func (h *Host) subscribeWebhooks(ctx context.Context) {
 		}
 		h.log.Info("channel webhooks subscribed", "link", l.cfg.ID, "topics", len(subs))
 	}
-	h.subscribeRackbeat(ctx, base+"/hooks/rackbeat")
+	h.subscribeRackbeat(ctx, h.rackbeatHookURL())
 }
 
 func (h *Host) subscribeRackbeat(ctx context.Context, url string) {
@@ -222,7 +231,7 @@ func (h *Host) subscribeRackbeat(ctx context.Context, url string) {
 // and replaces one whose token it lost: Rackbeat shows a token only when it
 // creates the subscription, and without it no delivery can be checked.
 func (h *Host) ensureRackbeatWebhook(ctx context.Context, existing []rackbeat.Webhook, event, url string) {
-	_, known, _ := h.db.GetSecret(ctx, rackbeatSecretLink, rackbeatTokenSecret(event))
+	_, known, _ := h.db.GetSecret(ctx, rackbeatSecretLink, rackbeatTokenSecret(event, url))
 	for _, w := range existing {
 		if w.Event != event || w.URL != url {
 			continue
@@ -237,7 +246,7 @@ func (h *Host) ensureRackbeatWebhook(ctx context.Context, existing []rackbeat.We
 		h.log.Warn("Rackbeat webhook not subscribed", "event", event, "error", err)
 		return
 	}
-	if err := h.db.PutSecret(ctx, rackbeatSecretLink, rackbeatTokenSecret(event), w.Token, time.Time{}); err != nil {
+	if err := h.db.PutSecret(ctx, rackbeatSecretLink, rackbeatTokenSecret(event, url), w.Token, time.Time{}); err != nil {
 		// Without SHOPBRIDGE_STATE_KEY the token lives until the host
 		// stops; the next start subscribes again.
 		h.mu.Lock()
