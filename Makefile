@@ -16,7 +16,7 @@ CONNECTORS := $(notdir $(wildcard plugins/*))
 TESTCONNECTOR := github.com/shopbridge/shopbridge/sdk/internal/testconnector
 TEST_FLAGS ?= -race -timeout 30m
 
-.PHONY: help build test lint proto proto-check bench demo chaos tools clean
+.PHONY: help build test lint proto proto-check bench demo chaos fuzz tools clean
 
 help:
 	@echo "make demo   - build everything and run the demo against the local sandbox"
@@ -25,7 +25,8 @@ help:
 	@echo "make lint   - gofmt, go vet, staticcheck"
 	@echo "make proto  - regenerate the connector contract's Go code"
 	@echo "make bench  - benchmarks and load drivers; writes BENCHMARKS.md"
-	@echo "make chaos  - the long crash and fault suites"
+	@echo "make chaos  - the long crash, fault and multi-host suites"
+	@echo "make fuzz   - every fuzz target for FUZZTIME (default 5s)"
 
 build:
 	@mkdir -p $(BIN)
@@ -89,8 +90,18 @@ bench:
 demo: build
 	$(BIN)/shopbridge-demo -bin $(BIN)
 
+# The long crash, fault and multi-host suites, with their table of runs.
 chaos:
-	SHOPBRIDGE_CHAOS=long $(GO) test -race -timeout 60m -run Chaos ./...
+	scripts/chaos.sh
+
+FUZZTIME ?= 5s
+# Every fuzz target in the repository, each for FUZZTIME.
+fuzz:
+	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' .); do \
+		d=$$(dirname $$f); for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+			echo "fuzz $$d $$t ($(FUZZTIME))"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$d; \
+		done; \
+	done
 
 clean:
 	rm -rf $(BIN)
