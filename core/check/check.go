@@ -204,37 +204,38 @@ func (r *Runner) field(name string, id int, seedName string) Finding {
 	return f
 }
 
-func (r *Runner) employee(id int) Finding {
-	f := Finding{Name: "default employee (orders.employee)"}
-	i := slices.IndexFunc(r.ref.employees, func(e rackbeat.Employee) bool { return e.ID == int64(id) || e.Number == int64(id) })
+// lookup is one reference-data check: the item whose id (or number)
+// matches, found and named, or a failed finding with what to create.
+func lookup[T any](name string, items []T, id int, matches func(T, int64) bool, nameOf func(T) string, missing, hint string) Finding {
+	f := Finding{Name: name}
+	i := slices.IndexFunc(items, func(x T) bool { return matches(x, int64(id)) })
 	if i < 0 {
-		f.Detail, f.Hint = fmt.Sprintf("employee %d does not exist", id), "create one per webshop under Settings → Employees (the seed: \"Shopify # 1\") and put its number here"
+		f.Detail, f.Hint = fmt.Sprintf(missing, id), hint
 		return f
 	}
-	f.OK, f.Detail = true, fmt.Sprintf("%d %q", id, r.ref.employees[i].Name)
+	f.OK, f.Detail = true, fmt.Sprintf("%d %q", id, nameOf(items[i]))
 	return f
+}
+
+func (r *Runner) employee(id int) Finding {
+	return lookup("default employee (orders.employee)", r.ref.employees, id,
+		func(e rackbeat.Employee, id int64) bool { return e.ID == id || e.Number == id },
+		func(e rackbeat.Employee) string { return e.Name },
+		"employee %d does not exist", "create one per webshop under Settings → Employees (the seed: \"Shopify # 1\") and put its number here")
 }
 
 func (r *Runner) terms(id int) Finding {
-	f := Finding{Name: "payment terms (orders.payment_terms)"}
-	i := slices.IndexFunc(r.ref.terms, func(t rackbeat.PaymentTerms) bool { return t.ID == int64(id) })
-	if i < 0 {
-		f.Detail, f.Hint = fmt.Sprintf("payment terms %d do not exist", id), "create terms of type \"paid in cash\" named \"Webshop\" under Settings → Payment terms and put their id here"
-		return f
-	}
-	f.OK, f.Detail = true, fmt.Sprintf("%d %q", id, r.ref.terms[i].Name)
-	return f
+	return lookup("payment terms (orders.payment_terms)", r.ref.terms, id,
+		func(t rackbeat.PaymentTerms, id int64) bool { return t.ID == id },
+		func(t rackbeat.PaymentTerms) string { return t.Name },
+		"payment terms %d do not exist", "create terms of type \"paid in cash\" named \"Webshop\" under Settings → Payment terms and put their id here")
 }
 
 func (r *Runner) customerGroup(id int) Finding {
-	f := Finding{Name: "customer group for new customers (orders.customer_group)"}
-	i := slices.IndexFunc(r.ref.cgroups, func(g rackbeat.CustomerGroup) bool { return g.ID == int64(id) || g.Number == int64(id) })
-	if i < 0 {
-		f.Detail, f.Hint = fmt.Sprintf("customer group %d does not exist", id), "create one (the seed: \"Other\") under Sales → Customer groups and put its number here"
-		return f
-	}
-	f.OK, f.Detail = true, fmt.Sprintf("%d %q", id, r.ref.cgroups[i].Name)
-	return f
+	return lookup("customer group for new customers (orders.customer_group)", r.ref.cgroups, id,
+		func(g rackbeat.CustomerGroup, id int64) bool { return g.ID == id || g.Number == id },
+		func(g rackbeat.CustomerGroup) string { return g.Name },
+		"customer group %d does not exist", "create one (the seed: \"Other\") under Sales → Customer groups and put its number here")
 }
 
 func (r *Runner) shipping(ctx context.Context, number string) Finding {

@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/shopbridge/shopbridge/config"
@@ -255,16 +254,12 @@ const page = `<!doctype html><html><head><meta charset="utf-8"><title>shopbridge
 <body style="font-family:sans-serif;max-width:40em;margin:4em auto"><h1>%s</h1><p>%s</p></body></html>
 `
 
-// refreshMu serialises refreshes: channels rotate refresh tokens, so two
-// refreshes with the same one would leave one of them holding a dead token.
-var refreshMu sync.Mutex
-
 // RefreshCredentials trades a link's stored refresh token for a new access
 // token through its connector, which starts using it at once, and stores
 // the new credentials.
 func (h *Host) RefreshCredentials(ctx context.Context, linkID string) error {
-	refreshMu.Lock()
-	defer refreshMu.Unlock()
+	h.refreshMu.Lock()
+	defer h.refreshMu.Unlock()
 	s, ok, err := h.db.GetSecret(ctx, linkID, credentialsSecret)
 	if err != nil {
 		return fmt.Errorf("link %s: read its credentials: %w", linkID, err)

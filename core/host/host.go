@@ -49,7 +49,11 @@ type Host struct {
 	plugins *plugin.Manager
 	routes  map[string]http.Handler
 
-	customers  flow.KeyLock // one find-or-create of a customer at a time, across links
+	customers flow.KeyLock // one find-or-create of a customer at a time, across links
+	// refreshMu serialises OAuth refreshes: channels rotate refresh
+	// tokens, so two refreshes at once would leave one of them stored with
+	// a token the channel has already replaced.
+	refreshMu  sync.Mutex
 	orderLease time.Duration
 	metrics    *metrics.Metrics
 	stats      runStats

@@ -106,19 +106,10 @@ func reportItems(r flow.Report) int {
 	return r.ChannelCreated + r.ChannelUpdated + r.RackbeatCreated + r.RackbeatUpdated
 }
 
-// jobLink opens the job's link, for handlers of link-wide jobs.
-func (h *Host) jobLink(ctx context.Context, job schedule.Job) (*Link, error) {
-	l, err := h.OpenLink(ctx, job.Link)
-	if err != nil {
-		return nil, err
-	}
-	return l, nil
-}
-
 // linkJob adapts a products run over a whole link to a job handler.
 func (h *Host) linkJob(run func(context.Context, *Link) (flow.Report, error)) schedule.HandlerFunc {
 	return func(ctx context.Context, job schedule.Job) error {
-		l, err := h.jobLink(ctx, job)
+		l, err := h.OpenLink(ctx, job.Link)
 		if err != nil {
 			return err
 		}
@@ -194,7 +185,7 @@ func (h *Host) jobStockPush(ctx context.Context, job schedule.Job) error {
 }
 
 func (h *Host) jobStockReconcile(ctx context.Context, job schedule.Job) error {
-	l, err := h.jobLink(ctx, job)
+	l, err := h.OpenLink(ctx, job.Link)
 	if err != nil {
 		return err
 	}
@@ -208,7 +199,7 @@ func (h *Host) jobStockReconcile(ctx context.Context, job schedule.Job) error {
 }
 
 func (h *Host) jobInitialSync(ctx context.Context, job schedule.Job) error {
-	l, err := h.jobLink(ctx, job)
+	l, err := h.OpenLink(ctx, job.Link)
 	if err != nil {
 		return err
 	}
