@@ -428,8 +428,10 @@ func TestConnectInstallsThroughOAuthAndRefreshes(t *testing.T) {
 	assertNotInFiles(t, s.dir, token)
 
 	// The link works with it, in another process that reads it from the store.
+	// The running host may import the order itself first (its webhook
+	// arrives too), with the same stored token; either way it is in Rackbeat.
 	r := run(t, sandboxEnv, "orders", "import", "--link", "shop", "--id", order, "-c", cfg)
-	if r.code != 0 || !strings.HasPrefix(r.stdout, "imported as Rackbeat order") {
+	if r.code != 0 || !(strings.HasPrefix(r.stdout, "imported as Rackbeat order") || strings.HasPrefix(r.stdout, "already imported as Rackbeat order")) {
 		t.Fatalf("import with the installed token: %+v", r)
 	}
 	noSecrets(t, r)
