@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,42 +11,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/shopbridge/shopbridge/core/schedule"
+	"github.com/shopbridge/shopbridge/core/status/browsertest"
 )
-
-// findChromium returns the Chromium to drive. Locally a missing browser
-// skips the test; under CI (CI set) it fails it, so the browser test can
-// never silently stop running there.
-func findChromium(t *testing.T) string {
-	t.Helper()
-	candidates := []string{os.Getenv("SHOPBRIDGE_CHROMIUM"), "/usr/bin/chromium", "chromium", "chromium-browser"}
-	for _, c := range candidates {
-		if c == "" {
-			continue
-		}
-		if p, err := exec.LookPath(c); err == nil {
-			return p
-		}
-	}
-	msg := "no Chromium found (looked for $SHOPBRIDGE_CHROMIUM, /usr/bin/chromium, chromium, chromium-browser); " +
-		"install it with: apt-get update && apt-get install -y chromium"
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg + " (CI is set, so the browser test must run)")
-	}
-	t.Skip(msg)
-	return ""
-}
-
-// artifactDir is where screenshots go: $SHOPBRIDGE_ARTIFACTS for CI to keep,
-// otherwise the test's temporary directory.
-func artifactDir(t *testing.T) string {
-	if d := os.Getenv("SHOPBRIDGE_ARTIFACTS"); d != "" {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
-	return t.TempDir()
-}
 
 // TestBrowserRetryFromTheStatusPage drives the page in headless Chromium as
 // an operator would: read it, log in, press Retry, see the item leave
@@ -57,7 +21,7 @@ func TestBrowserRetryFromTheStatusPage(t *testing.T) {
 	if testing.Short() && os.Getenv("CI") == "" {
 		t.Skip("browser test skipped in -short mode")
 	}
-	chromium := findChromium(t)
+	chromium := browsertest.FindChromium(t)
 	f := newFixture(t)
 	cfg := loadConfig(t, true)
 	// The page reloads itself every 10 s; a reload between finding a button
@@ -66,26 +30,9 @@ func TestBrowserRetryFromTheStatusPage(t *testing.T) {
 	srv := httptest.NewServer(New(Options{Source: f.src, Token: cfg.Server.OperatorToken, Secrets: SecretValues(cfg), Refresh: time.Hour}))
 	defer srv.Close()
 
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 1000),
-	)
-	defer cancelAlloc()
-	ctx, cancelTab := chromedp.NewContext(allocCtx)
-	defer cancelTab()
 	// Generous: two shared cores under -race start Chromium slowly. This
 	// bounds a hang; nothing is timed.
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	ctx := browsertest.Browser(t, chromium, 90*time.Second)
 
 	text := func(sel string) string {
 		t.Helper()
@@ -97,24 +44,14 @@ func TestBrowserRetryFromTheStatusPage(t *testing.T) {
 	}
 	count := func(sel string) int {
 		t.Helper()
-		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+jsString(sel)+`).length`))
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+browsertest.JSString(sel)+`).length`))
 		if err != nil {
 			t.Fatalf("count %s: %v", sel, err)
 		}
 		return n
 	}
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot: %v", err)
-		}
-		p := filepath.Join(artifactDir(t), name)
-		if err := os.WriteFile(p, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", p)
-	}
+	shots := browsertest.ArtifactDir(t)
+	shot := func(name string) { t.Helper(); browsertest.Screenshot(t, ctx, shots, name) }
 
 	// 1. Read-only: the content is there, the buttons and payloads are not.
 	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL), chromedp.WaitVisible(chromedp.CSS("#links"))); err != nil {
@@ -191,9 +128,4 @@ func TestBrowserRetryFromTheStatusPage(t *testing.T) {
 			t.Errorf("the page in the browser shows secret %q", s)
 		}
 	}
-}
-
-// jsString quotes s as a JavaScript string literal.
-func jsString(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
