@@ -36,13 +36,37 @@ type Options struct {
 	RetryBackoff func(attempt int) time.Duration
 	// JobTimeout bounds one attempt of an item job (orders.import,
 	// products.push, stock.push) [5 min]; LongJobTimeout bounds pulls,
-	// reconciliations and the initial sync [6 h]. A job whose host died is
-	// retried once its timeout and RescueAfter have passed.
+	// reconciliations and the initial sync [6 h].
 	JobTimeout     time.Duration
 	LongJobTimeout time.Duration
-	// RescueAfter is how long a job may look running before another host
-	// retries it, beyond its timeout [JobTimeout + 1 min].
+	// RescueAfter is River's own last resort: a job that still looks
+	// running this long after its timeout is retried by any host
+	// [JobTimeout + 1 min]. On PostgreSQL the heartbeats below normally
+	// rescue a dead host's jobs long before; RescueAfter still covers jobs
+	// of a host that never wrote a heartbeat (DeadAfter < 0, or an older
+	// version during a rolling upgrade).
 	RescueAfter time.Duration
+	// DeadAfter is how long a scheduler on PostgreSQL may go without
+	// writing its heartbeat before the other hosts take it for dead and
+	// make the jobs it was running available again, whatever their timeout
+	// [30 s]. Without it a host killed during a reconciliation would block
+	// that link's reconciliations for LongJobTimeout. It is long enough
+	// that a garbage-collection pause, a slow query or a database restart
+	// of a few seconds does not make a live host look dead, and short
+	// enough that a dead host's work moves within about a minute. A host
+	// that cannot write its heartbeat for DeadAfter/2 cancels its own
+	// running jobs (they are retried), so a host cut off from the database
+	// does not keep running jobs the others are about to take over. At
+	// least 1 s; negative turns heartbeats off and leaves rescues to River
+	// (RescueAfter). SQLite ignores it: one host owns the database, and
+	// Start makes the jobs of the previous run available again.
+	DeadAfter time.Duration
+	// HeartbeatEvery is how often the heartbeat is written and the jobs of
+	// dead hosts are looked for [DeadAfter/6, i.e. 5 s]. At most
+	// DeadAfter/3, so that a heartbeat or two may fail without the host
+	// looking dead; a dead host's jobs move after DeadAfter plus up to
+	// HeartbeatEvery.
+	HeartbeatEvery time.Duration
 	// PollInterval is how often workers look for new jobs when the database
 	// cannot notify them (SQLite) [200 ms].
 	PollInterval time.Duration
@@ -76,7 +100,26 @@ func (o Options) withDefaults() Options {
 	if o.HoldRecheck <= 0 {
 		o.HoldRecheck = time.Second
 	}
+	if o.DeadAfter == 0 {
+		o.DeadAfter = 30 * time.Second
+	}
+	if o.HeartbeatEvery <= 0 {
+		o.HeartbeatEvery = o.DeadAfter / 6
+	}
 	return o
+}
+
+func (o Options) check() error {
+	if o.DeadAfter < 0 {
+		return nil
+	}
+	if o.DeadAfter < time.Second {
+		return fmt.Errorf("schedule: DeadAfter %s is too short: at least 1s, or negative to turn heartbeats off", o.DeadAfter)
+	}
+	if o.HeartbeatEvery > o.DeadAfter/3 {
+		return fmt.Errorf("schedule: HeartbeatEvery %s must be at most a third of DeadAfter (%s), or a live host would look dead after one slow heartbeat", o.HeartbeatEvery, o.DeadAfter)
+	}
+	return nil
 }
 
 // Job is what a handler receives.
@@ -113,9 +156,18 @@ type Scheduler struct {
 	opts Options
 	rc   riverClient
 
+	// id is the River client id, unique per scheduler run; River writes it
+	// to river_job.attempted_by and the heartbeat row carries it.
+	id string
+	// beat is the heartbeat on PostgreSQL; nil on SQLite or with DeadAfter < 0.
+	beat *beat
+
 	mu       sync.Mutex
 	handlers map[string]HandlerFunc
 	links    map[string]*linkSlots
+	// running cancels the jobs running on this host, for fencing.
+	running map[uint64]context.CancelCauseFunc
+	nextRun uint64
 }
 
 // linkSlots is one link's share of this host: jobs running now, and whether
@@ -164,8 +216,13 @@ func New(db *state.DB, logger hclog.Logger, opts Options) (*Scheduler, error) {
 		db:       db,
 		log:      logger.Named("schedule"),
 		opts:     opts.withDefaults(),
+		id:       newClientID(),
 		handlers: map[string]HandlerFunc{},
 		links:    map[string]*linkSlots{},
+		running:  map[uint64]context.CancelCauseFunc{},
+	}
+	if err := s.opts.check(); err != nil {
+		return nil, err
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker[OrdersImport]{s: s})
@@ -178,6 +235,7 @@ func New(db *state.DB, logger hclog.Logger, opts Options) (*Scheduler, error) {
 	river.AddWorker(workers, &worker[InitialSync]{s: s})
 
 	cfg := &river.Config{
+		ID:                   s.id,
 		Logger:               slogFor(s.log.Named("river")),
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: s.opts.Workers}},
 		Workers:              workers,
@@ -215,6 +273,9 @@ func New(db *state.DB, logger hclog.Logger, opts Options) (*Scheduler, error) {
 			return nil, fmt.Errorf("schedule: start River on PostgreSQL: %w", err)
 		}
 		s.rc = typedClient[pgx.Tx]{c: c, txOf: func(tx *state.Tx) pgx.Tx { return tx.PgxTx() }}
+		if s.opts.DeadAfter > 0 {
+			s.beat = newBeat(s, s.id)
+		}
 	default:
 		return nil, fmt.Errorf("schedule: no River driver for state driver %q", db.Driver())
 	}
@@ -313,9 +374,25 @@ func (s *Scheduler) EnqueueTx(ctx context.Context, tx *state.Tx, args Args) (Enq
 	return Enqueued{ID: res.Job.ID, Duplicate: res.UniqueSkippedAsDuplicate}, nil
 }
 
+// ID is this scheduler's River client id: the name River writes to
+// river_job.attempted_by when this host takes a job, and the key of its
+// heartbeat row on PostgreSQL.
+func (s *Scheduler) ID() string { return s.id }
+
+// Rescued counts the jobs of dead hosts this scheduler made available again
+// since it started (always 0 on SQLite).
+func (s *Scheduler) Rescued() int64 {
+	if s.beat == nil {
+		return 0
+	}
+	return s.beat.rescued.Load()
+}
+
 // Start begins working jobs. On SQLite, where one host owns the database,
 // jobs left running by a host that died are made available again first, so
-// a restart does not wait for River's rescuer.
+// a restart does not wait for River's rescuer. On PostgreSQL the first
+// heartbeat is written before any job is taken, and the heartbeats and the
+// sweep for dead hosts' jobs run until Stop.
 func (s *Scheduler) Start(ctx context.Context) error {
 	if s.db.Driver() == state.DriverSQLite {
 		var n int64
@@ -334,8 +411,17 @@ func (s *Scheduler) Start(ctx context.Context) error {
 			s.log.Warn("jobs were running when the host last stopped; running them again", "jobs", n)
 		}
 	}
+	if s.beat != nil {
+		if err := s.beat.start(ctx); err != nil {
+			return err
+		}
+		s.log.Info("heartbeat started", "client_id", s.id, "dead_after", s.opts.DeadAfter, "every", s.opts.HeartbeatEvery)
+	}
 	// River stops when its start context ends; the host stops it with Stop.
 	if err := s.rc.start(context.WithoutCancel(ctx)); err != nil {
+		if s.beat != nil {
+			s.beat.halt()
+		}
 		return fmt.Errorf("schedule: start workers: %w", err)
 	}
 	return nil
@@ -344,7 +430,14 @@ func (s *Scheduler) Start(ctx context.Context) error {
 // Stop stops fetching jobs and waits for running ones to finish. If ctx ends
 // first, running jobs are cancelled (they will be retried) and ctx's error is
 // returned.
+//
+// The heartbeat goes on while jobs finish, so a long job that is draining is
+// not taken for a dead host's; it stops after River has, and the host's
+// heartbeat row is removed.
 func (s *Scheduler) Stop(ctx context.Context) error {
+	if s.beat != nil {
+		defer s.beat.halt()
+	}
 	err := s.rc.stop(ctx)
 	if err == nil {
 		return nil
@@ -545,6 +638,33 @@ func (s *Scheduler) acquire(ctx context.Context, link string) (func(), error) {
 	}
 }
 
+// track gives a job a context that fencing can cancel.
+func (s *Scheduler) track(ctx context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	s.mu.Lock()
+	s.nextRun++
+	n := s.nextRun
+	s.running[n] = cancel
+	s.mu.Unlock()
+	return ctx, func() {
+		s.mu.Lock()
+		delete(s.running, n)
+		s.mu.Unlock()
+		cancel(nil)
+	}
+}
+
+// cancelRunning cancels every job running on this host with cause and says
+// how many there were.
+func (s *Scheduler) cancelRunning(cause error) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, cancel := range s.running {
+		cancel(cause)
+	}
+	return len(s.running)
+}
+
 // worker adapts River's typed worker to the scheduler's handlers.
 type worker[T Args] struct {
 	river.WorkerDefaults[T]
@@ -563,6 +683,15 @@ func (w *worker[T]) Work(ctx context.Context, job *river.Job[T]) error {
 }
 
 func (s *Scheduler) run(ctx context.Context, row *rivertype.JobRow, args Args) error {
+	// The job is registered for fencing before the heartbeat is checked, so
+	// a fence that comes between the two still reaches it.
+	ctx, untrack := s.track(ctx)
+	defer untrack()
+	if s.beat != nil && !s.beat.alive() {
+		// The other hosts may take this one for dead and rescue the job
+		// while it runs here; leave it to them.
+		return river.JobSnooze(s.opts.HoldRecheck)
+	}
 	link := args.LinkID()
 	release, err := s.acquire(ctx, link)
 	if errors.Is(err, errLinkHeld) || errors.Is(err, errLinkBusy) {
