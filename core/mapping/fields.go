@@ -246,7 +246,8 @@ func ToRackbeat(p sdk.Product, v sdk.Variant, r LinkRules) (rackbeat.ProductInpu
 	if v.Price.Currency != "" {
 		cur = v.Price.Currency
 	}
-	desc := p.Description
+	// Rackbeat's description is plain text; a channel's may be HTML.
+	desc := PlainText(p.Description)
 	price := PriceFromChannel(v.Price.Amount, r.PricesExcludeVAT, r.VATRate, cur)
 	in := rackbeat.ProductInput{Number: v.SKU, Name: RackbeatNameOf(p, v), Description: &desc, SalesPrice: &price}
 	if !v.Cost.IsZero() {
@@ -314,7 +315,7 @@ func DiffChannel(want sdk.Product, wantV sdk.Variant, have sdk.Product, haveV sd
 		case sdk.FieldTitle:
 			differs = productLevel && norm(want.Title) != norm(have.Title)
 		case sdk.FieldDescription:
-			differs = productLevel && norm(want.Description) != norm(have.Description)
+			differs = productLevel && PlainText(want.Description) != PlainText(have.Description)
 		case sdk.FieldCategory:
 			differs = productLevel && norm(want.Category) != norm(have.Category)
 		case sdk.FieldSKU:
@@ -423,7 +424,7 @@ func HashChannel(p sdk.Product, v sdk.Variant) string {
 	for _, l := range p.BOMLines {
 		lines = append(lines, l.SKU+"×"+strconv.FormatInt(l.Quantity, 10))
 	}
-	return hashOf("title", norm(p.Title), "description", norm(p.Description), "category", norm(p.Category),
+	return hashOf("title", norm(p.Title), "description", PlainText(p.Description), "category", norm(p.Category),
 		"status", p.Status, "variant", norm(v.Title), "sku", v.SKU, "barcode", norm(v.Barcode),
 		"price", v.Price.Amount.String(), "cost", v.Cost.Amount.String(),
 		"weight", weightKey(v.Weight.Value, string(v.Weight.Unit)), "bom", strings.Join(lines, ","))
