@@ -74,13 +74,20 @@ type world struct {
 	host    *host.Host
 	addr    string
 	stop    func()
+	// writes counts the writes each sandbox receives, when the world was
+	// made with countWrites.
+	writes *writeCounter
 }
 
 // emptyRackbeat starts Rackbeat with the catalogue's groups and locations
 // but none of its products, as an account before its initial sync.
 func emptyRackbeat(o *worldOptions) { o.emptyRackbeat = true }
 
-type worldOptions struct{ emptyRackbeat bool }
+// countWrites counts every write request the sandboxes receive (see
+// writeCounter), for tests that bound or forbid writes.
+func countWrites(o *worldOptions) { o.countWrites = true }
+
+type worldOptions struct{ emptyRackbeat, countWrites bool }
 
 func newWorld(t *testing.T, products int, opts ...func(*worldOptions)) *world {
 	t.Helper()
@@ -98,7 +105,13 @@ func newWorld(t *testing.T, products int, opts ...func(*worldOptions)) *world {
 	w.rb = rbsandbox.New(rbsandbox.Options{Catalog: rbCat, Tokens: []string{rbToken}, RequestsPerMinute: -1, Prerequisites: true, Seed: 42})
 	w.shopify = spsandbox.New(spsandbox.Options{Catalog: w.cat, AccessTokens: []string{shopifyToken}, ClientSecret: shopifySec, Seed: 42})
 	w.shopbox = sbsandbox.New(sbsandbox.Options{Catalog: w.cat, Password: shopboxPass, PushSecret: shopboxPush, Seed: 42})
+	if o.countWrites {
+		w.writes = &writeCounter{counts: map[string]int{}}
+	}
 	for name, h := range map[string]http.Handler{"rackbeat": w.rb, "shopify": w.shopify, "shopbox": w.shopbox} {
+		if w.writes != nil {
+			h = w.writes.wrap(name, h)
+		}
 		srv := httptest.NewServer(h)
 		t.Cleanup(srv.Close)
 		w.urls[name] = srv.URL

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopbridge/shopbridge/core/flow"
 )
@@ -51,7 +53,23 @@ func TestInitialSyncThenPlanIsEmptyAndStockConverges(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a full catalogue round trip")
 	}
-	w := newWorld(t, 150, emptyRackbeat)
+	initialSyncThenPlanIsEmpty(t, 150)
+}
+
+// TestInitialSync10000ThenPlanIsEmptyAndStockConverges is the same proof at
+// the size issue 7 names: 10,000 products. It runs with SHOPBRIDGE_LARGE=1
+// (make chaos, make bench), being too long for make test under -race on
+// two shared cores.
+func TestInitialSync10000ThenPlanIsEmptyAndStockConverges(t *testing.T) {
+	if os.Getenv("SHOPBRIDGE_LARGE") != "1" {
+		t.Skip("10,000 products: set SHOPBRIDGE_LARGE=1")
+	}
+	initialSyncThenPlanIsEmpty(t, 10000)
+}
+
+func initialSyncThenPlanIsEmpty(t *testing.T, products int) {
+	start := time.Now()
+	w := newWorld(t, products, emptyRackbeat)
 	locs := w.shopifyLocations(t)
 	var mappings []string
 	byName := map[string]int{}
@@ -74,14 +92,17 @@ func TestInitialSyncThenPlanIsEmptyAndStockConverges(t *testing.T) {
 	if err != nil || rep.Created != w.cat.VariantCount() {
 		t.Fatalf("initial sync: %+v %v; want %d products created", rep, err, w.cat.VariantCount())
 	}
+	t.Logf("initial sync of %d products (%d variants): %s", products, w.cat.VariantCount(), time.Since(start).Round(time.Millisecond))
 	if _, err := initial.Run(ctx, false); err == nil || !strings.Contains(err.Error(), "already ran") {
 		t.Fatalf("a second initial sync must be refused, got %v", err)
 	}
 
+	mark := time.Now()
 	plan, err := flow.Plan(ctx, flows)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("plan: %s", time.Since(mark).Round(time.Millisecond))
 	if !plan.Empty() {
 		b, _ := json.MarshalIndent(plan, "", " ")
 		t.Fatalf("after the initial sync the plan should have nothing to do:\n%s\n%.3000s", plan, b)
@@ -92,9 +113,11 @@ func TestInitialSyncThenPlanIsEmptyAndStockConverges(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	mark = time.Now()
 	if _, err := flows.Stock.Reconcile(ctx); err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("one stock reconciliation after 100 moves: %s", time.Since(mark).Round(time.Millisecond))
 	mismatches := 0
 	for _, p := range w.cat.Products {
 		for _, v := range p.Variants {
@@ -122,4 +145,5 @@ func TestInitialSyncThenPlanIsEmptyAndStockConverges(t *testing.T) {
 	if mismatches != 0 {
 		t.Fatalf("%d stock levels differ from Rackbeat after one reconciliation", mismatches)
 	}
+	t.Logf("%d products end to end: %s", products, time.Since(start).Round(time.Millisecond))
 }

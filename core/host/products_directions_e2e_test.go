@@ -1,0 +1,241 @@
+package host_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/shopbridge/shopbridge/core/mapping"
+	spsandbox "github.com/shopbridge/shopbridge/sandbox/shopify"
+)
+
+// shopifyProduct is one variant as the shop shows it.
+type shopifyProduct struct{ Title, Description, Price string }
+
+// shopifyCatalogue reads every variant of the shop by SKU from the
+// sandbox's snapshot: reading it through the API would spend the rate
+// bucket the connector is pacing itself against.
+func (w *world) shopifyCatalogue(t *testing.T) map[string]shopifyProduct {
+	t.Helper()
+	b, err := w.shopify.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Products []struct {
+			Title           string `json:"title"`
+			DescriptionHTML string `json:"description_html"`
+			Variants        []struct {
+				SKU   string `json:"sku"`
+				Price string `json:"price"`
+			} `json:"variants"`
+		} `json:"products"`
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatalf("read the shop's snapshot: %v", err)
+	}
+	out := map[string]shopifyProduct{}
+	for _, p := range st.Products {
+		for _, v := range p.Variants {
+			out[v.SKU] = shopifyProduct{Title: p.Title, Description: p.DescriptionHTML, Price: v.Price}
+		}
+	}
+	return out
+}
+
+// sameDescription says whether a Rackbeat description (plain text) and a
+// Shopify one (HTML) say the same: the connector sends plain text as one
+// paragraph.
+func sameDescription(rb, shop string) bool {
+	return rb == shop || "<p>"+rb+"</p>" == shop
+}
+
+// edit is one random edit of the both-ways test: the same three fields on
+// either side, with values unique to the edit so the survivor is known.
+type edit struct {
+	n                  int
+	side               string // "rackbeat" or "shopify"
+	title, description string
+	price              decimal.Decimal // as entered on that side (Rackbeat excludes VAT)
+}
+
+// TestShopifySyncPriorityBothTwoHundredEditsConverge is issue 7's proof
+// of the Shopbox guide's "Begge veier" (direction both) on a Shopify link
+// with "Försäljningspriser i Rackbeat är exkl. moms": 200 random edits on
+// both sides in the same minute, each announced by the sandboxes'
+// webhooks, converge to one agreed catalogue; a further reconciliation and
+// a quiet period write nothing anywhere (no echo, no ping-pong), and the
+// writes the edits caused are bounded by the edits.
+func TestShopifySyncPriorityBothTwoHundredEditsConverge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("200 edits through the running host")
+	}
+	const products, edits = 60, 200
+	w := newWorld(t, products, countWrites)
+	link := "both"
+	w.start(w.shopifyLink(link, orders("enabled", "false"),
+		`direction: both, prices_exclude_vat: true, vat_rate: "0.25", default_group: 1, pull_every: 1h, reconcile_every: 1h`, ""))
+	ctx := context.Background()
+	flows, _, err := w.host.Flows(ctx, link)
+	if err != nil || flows.Products == nil {
+		t.Fatalf("flows: %v", err)
+	}
+	// The reconciliation at start (and this one, which waits for it)
+	// brings the two catalogues into agreement before the edits.
+	if _, err := flows.Products.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := flows.Products.Reconcile(ctx); err != nil || rep.Writes != 0 {
+		t.Fatalf("the catalogues should agree before the edits: %+v %v", rep, err)
+	}
+	w.quiesce(t)
+	before := w.writes.snapshot()
+
+	rng := rand.New(rand.NewPCG(7, 7))
+	skus := make([]string, products)
+	for i := range skus {
+		skus[i] = w.sku(i)
+	}
+	last := map[string]map[string]edit{} // SKU → side → its last edit
+	var rbEdits, shopEdits int
+	began := time.Now()
+	for i := 0; i < edits; i++ {
+		sku := skus[rng.IntN(len(skus))]
+		e := edit{n: i, title: fmt.Sprintf("Vara %s utgåva %d", sku, i), description: fmt.Sprintf("Text %d", i),
+			price: decimal.New(int64(1000+rng.IntN(90000)), -2)}
+		if rng.IntN(2) == 0 {
+			e.side = "rackbeat"
+			p, _ := w.rb.Product(sku)
+			body, _ := json.Marshal(map[string]any{"number": sku, "name": e.title, "description": e.description, "sales_price": e.price.StringFixed(2), "group": p.Group})
+			if _, err := w.rb.UpsertProduct(body); err != nil {
+				t.Fatal(err)
+			}
+			rbEdits++
+		} else {
+			e.side = "shopify"
+			if _, err := w.shopify.EditProduct(spsandbox.ProductEdit{SKU: sku, Title: e.title, DescriptionHTML: "<p>" + e.description + "</p>", Price: e.price.StringFixed(2)}); err != nil {
+				t.Fatal(err)
+			}
+			shopEdits++
+		}
+		if last[sku] == nil {
+			last[sku] = map[string]edit{}
+		}
+		last[sku][e.side] = e
+	}
+	t.Logf("%d edits (%d in Rackbeat, %d in Shopify) on %d SKUs in %s", edits, rbEdits, shopEdits, len(last), time.Since(began).Round(time.Millisecond))
+
+	// Converged: both sides hold the same product for every edited SKU,
+	// and it is one of that SKU's last edits.
+	var problems []string
+	agreed := func() bool {
+		shop := w.shopifyCatalogue(t)
+		problems = problems[:0]
+		for sku, byside := range last {
+			rb, _ := w.rb.Product(sku)
+			sp := shop[sku]
+			if !agree(rb.Name, rb.Description, rb.SalesPrice.Decimal, sp) {
+				problems = append(problems, fmt.Sprintf("%s: Rackbeat %q/%q/%s, Shopify %q/%q/%s", sku, rb.Name, rb.Description, rb.SalesPrice.String(), sp.Title, sp.Description, sp.Price))
+				continue
+			}
+			if _, ok := survivor(byside, rb.Name); !ok {
+				problems = append(problems, fmt.Sprintf("%s: agreed on %q, which is neither side's last edit", sku, rb.Name))
+			}
+		}
+		return len(problems) == 0
+	}
+	deadline := time.Now().Add(120 * time.Second)
+	for !agreed() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not converged after 120 s; %d SKUs differ, e.g.\n%s\nwrites: %s", len(problems), strings.Join(problems[:min(5, len(problems))], "\n"), w.writes)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	converged := time.Since(began)
+	latest, conflicts := 0, 0
+	for sku, byside := range last {
+		rb, _ := w.rb.Product(sku)
+		if len(byside) == 2 {
+			conflicts++
+			if e, _ := survivor(byside, rb.Name); e.n == max(byside["rackbeat"].n, byside["shopify"].n) {
+				latest++
+			}
+		}
+		if strings.Contains(rb.Description, "<") {
+			t.Errorf("%s: Rackbeat's description holds Shopify's HTML: %q", sku, rb.Description)
+		}
+	}
+	w.quiesce(t)
+	rbWrites, shopWrites := w.writes.productWrites("rackbeat", before), w.writes.productWrites("shopify", before)
+	t.Logf("converged in %s; writes caused by the edits: Rackbeat %d (for %d Shopify edits), Shopify %d mutations (for %d Rackbeat edits); %d SKUs edited on both sides, the later edit survived in %d",
+		converged.Round(time.Millisecond), rbWrites, shopEdits, shopWrites, rbEdits, conflicts, latest)
+
+	// No echo: a quiet period and a further reconciliation write nothing.
+	quiet := w.writes.snapshot()
+	rep, err := flows.Products.Reconcile(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.quiesce(t)
+	if n, m := w.writes.productWrites("rackbeat", quiet), w.writes.productWrites("shopify", quiet); n+m != 0 || rep.Writes != 0 {
+		t.Errorf("after convergence a reconciliation and a quiet period wrote: Rackbeat %d, Shopify %d (report %+v); writes: %s", n, m, rep, w.writes)
+	}
+	// Bounded by the edits: each edit is carried at most once to the
+	// other side (a Shopify product write is at most two mutations: the
+	// product and its variants).
+	if rbWrites > shopEdits || shopWrites > 2*rbEdits {
+		t.Errorf("writes exceed the edits: Rackbeat %d for %d Shopify edits, Shopify %d for %d Rackbeat edits: %s", rbWrites, shopEdits, shopWrites, rbEdits, w.writes)
+	}
+}
+
+// agree says whether a Rackbeat product and a shop variant show the same
+// product: name = title, the same description, and Rackbeat's price
+// excluding VAT mapping to the shop's (either way round, as a price typed
+// in the shop need not survive two roundings).
+func agree(name, description string, rbPrice decimal.Decimal, sp shopifyProduct) bool {
+	shopPrice, err := decimal.NewFromString(sp.Price)
+	if err != nil || name != sp.Title || !sameDescription(description, sp.Description) {
+		return false
+	}
+	vat := decimal.RequireFromString("0.25")
+	return mapping.PriceToChannel(rbPrice, true, vat, "SEK").Equal(shopPrice) ||
+		mapping.PriceFromChannel(shopPrice, true, vat, "SEK").Equal(rbPrice)
+}
+
+// survivor finds the edit whose title both sides show.
+func survivor(byside map[string]edit, title string) (edit, bool) {
+	for _, e := range byside {
+		if e.title == title {
+			return e, true
+		}
+	}
+	return edit{}, false
+}
+
+// quiesce waits until the sandboxes have delivered every webhook so far and
+// the host has run the jobs they caused: a quiet period, bounded.
+func (w *world) quiesce(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	_ = w.rb.FlushWebhooks(ctx)
+	_ = w.shopify.Webhooks().Flush(ctx)
+	_ = w.shopbox.FlushPushes(ctx)
+	// The jobs the last deliveries queued: wait until writes stop for a
+	// few seconds.
+	prev, still := w.writes.String(), 0
+	for still < 3 && ctx.Err() == nil {
+		time.Sleep(time.Second)
+		if cur := w.writes.String(); cur == prev {
+			still++
+		} else {
+			prev, still = cur, 0
+		}
+	}
+}
