@@ -76,7 +76,7 @@ type InitialSync struct {
 	Log      hclog.Logger
 	PageSize int
 
-	index map[string]rackbeat.Product // Rackbeat's catalogue, read once per run
+	index *catalogueIndex // Rackbeat's catalogue, read once per run
 }
 
 // InitialReport says what an initial sync did.
@@ -181,46 +181,51 @@ func (s *InitialSync) page(ctx context.Context, p sdk.ProductPage, rep *InitialR
 			// A product Rackbeat has (known from the catalogue read at the
 			// start) is compared here instead of asked for one by one:
 			// Rackbeat allows 8 requests a second.
-			have, exists := s.index[v.SKU]
-			var got rackbeat.Product
-			if !exists {
+			e, exists := s.index.find(v.SKU)
+			var got catalogueProduct
+			var diff []string
+			if exists {
+				got, diff = s.index.product(e), s.index.diff(in, e)
+			} else {
 				created, err := s.Inventory.CreateProduct(ctx, in)
 				switch {
 				case err == nil:
 					rep.Created++
 					createdNow[v.SKU] = true
-					got = created
+					got = catalogueProductOf(created)
 				case rackbeat.ClassOf(err) == rackbeat.Conflict:
 					// Made since the catalogue was read.
-					if have, exists, err = s.Inventory.FindProduct(ctx, v.SKU); err != nil || !exists {
+					have, found, err := s.Inventory.FindProduct(ctx, v.SKU)
+					if err != nil || !found {
 						return fmt.Errorf("read Rackbeat product %q after a create conflict: %w", v.SKU, err)
 					}
+					exists, got, diff = true, catalogueProductOf(have), mapping.DiffRackbeat(in, have)
 				default:
 					return fmt.Errorf("create Rackbeat product %q: %w", v.SKU, err)
 				}
 			}
 			if exists {
-				got = have
-				if diff := mapping.DiffRackbeat(in, have); len(diff) == 0 {
+				if len(diff) == 0 {
 					rep.Unchanged++
 				} else {
 					upd := mapping.OnlyFields(in, diff)
 					upd.Group = 0
-					var err error
-					if got, err = s.Inventory.UpdateProduct(ctx, v.SKU, upd); err != nil {
+					updated, err := s.Inventory.UpdateProduct(ctx, v.SKU, upd)
+					if err != nil {
 						return fmt.Errorf("update Rackbeat product %q: %w", v.SKU, err)
 					}
+					got = catalogueProductOf(updated)
 					rep.Updated++
 				}
 			}
 			// A product in a group without stock (a service, shipping)
 			// has no stock for the channel's number to go to.
-			if got.InventoryEnabled || got.Group.HasInventory {
+			if got.Stock {
 				skus = append(skus, v.SKU)
 			}
 			if err := s.Store.UpsertProductBinding(ctx, state.ProductBinding{Link: s.Link, SKU: v.SKU,
 				ChannelProductID: prod.ID, ChannelVariantID: v.ID, RackbeatNumber: got.Number,
-				InventoryHash: mapping.HashRackbeat(got), ChannelHash: mapping.HashChannel(prod, v)}); err != nil {
+				InventoryHash: got.Hash, ChannelHash: mapping.HashChannel(prod, v)}); err != nil {
 				return err
 			}
 		}
@@ -233,23 +238,35 @@ func (s *InitialSync) page(ctx context.Context, p sdk.ProductPage, rep *InitialR
 
 // loadIndex reads Rackbeat's catalogue once, a hundred products a
 // request, so that a channel product Rackbeat already has is compared
-// without a request of its own. It holds every Rackbeat product for the
-// length of the sync (about half a kilobyte each): the initial sync runs
-// once, and reading them one by one would take hours at Rackbeat's limit.
+// without a request of its own: reading them one by one would take hours
+// at Rackbeat's limit. It keeps only a compact index of each product (see
+// catalogueIndex), not the products.
 func (s *InitialSync) loadIndex(ctx context.Context) error {
-	s.index = map[string]rackbeat.Product{}
+	x := newCatalogueIndex()
 	for page := 1; ; page++ {
 		p, err := s.Inventory.ProductsPage(ctx, page, 100, rackbeat.Filter{Expand: []string{"field_values"}})
 		if err != nil {
 			return fmt.Errorf("read Rackbeat's catalogue: %w", err)
 		}
+		if page == 1 && p.Total > 0 && len(p.Items) > 0 {
+			x.grow(p.Total, len(p.Items[0].Number)+2)
+		}
 		for _, prod := range p.Items {
-			s.index[prod.Number] = prod
+			if err := x.add(prod); err != nil {
+				return fmt.Errorf("read Rackbeat's catalogue: %w", err)
+			}
 		}
 		if p.Last() || len(p.Items) == 0 {
+			x.build()
+			s.index = x
 			return nil
 		}
 	}
+}
+
+// catalogueProductOf is what the sync keeps of a product Rackbeat answered with.
+func catalogueProductOf(p rackbeat.Product) catalogueProduct {
+	return catalogueProduct{Number: p.Number, Hash: mapping.HashRackbeat(p), Stock: p.InventoryEnabled || p.Group.HasInventory}
 }
 
 // stock sets Rackbeat's stock of skus to the channel's with one
