@@ -55,6 +55,7 @@ type Client struct {
 	clock   Clock
 	log     hclog.Logger
 	learned sync.Map // cost key → requested cost Shopify charged last time
+	actual  sync.Map // cost key → actual cost of the last answer
 
 	throttled atomic.Int64 // THROTTLED answers received
 	requests  atomic.Int64
@@ -152,6 +153,16 @@ func (e *CostExceededError) Error() string {
 
 func (c *Client) costKey(r Request) string { return r.Doc.Name + "/" + strconv.Itoa(r.Cost) }
 
+// charged estimates what Shopify took for a request whose answer was lost
+// after it probably ran: its actual cost last time, or the whole
+// reservation when it has not been answered before.
+func (c *Client) charged(r Request, reserved float64) float64 {
+	if v, ok := c.actual.Load(c.costKey(r)); ok {
+		return min(reserved, v.(float64))
+	}
+	return reserved
+}
+
 func (c *Client) estimate(r Request) float64 {
 	est := float64(r.Cost)
 	if v, ok := c.learned.Load(c.costKey(r)); ok {
@@ -177,9 +188,15 @@ func (c *Client) Do(ctx context.Context, r Request, out any) (*Response, error) 
 		if err := c.pacer.Wait(ctx, cost); err != nil {
 			return nil, err
 		}
-		resp, status, retryAfter, sent, err := c.send(ctx, body)
+		resp, status, retryAfter, sent, unreadable, err := c.send(ctx, body)
 		if err != nil {
-			c.pacer.Release(cost)
+			if sent {
+				// The connection dropped after the request left: Shopify
+				// may have run it.
+				c.pacer.Settle(cost, c.charged(r, cost))
+			} else {
+				c.pacer.Release(cost)
+			}
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
@@ -198,6 +215,9 @@ func (c *Client) Do(ctx context.Context, r Request, out any) (*Response, error) 
 			if cst.RequestedQueryCost > 0 {
 				c.learned.Store(c.costKey(r), cst.RequestedQueryCost)
 			}
+			if cst.ActualQueryCost != nil {
+				c.actual.Store(c.costKey(r), *cst.ActualQueryCost)
+			}
 			if isThrottled(resp) {
 				c.throttled.Add(1)
 				throttles++
@@ -212,7 +232,12 @@ func (c *Client) Do(ctx context.Context, r Request, out any) (*Response, error) 
 				continue
 			}
 			c.pacer.Observe(cost, cst.ThrottleStatus)
+		} else if unreadable {
+			// A truncated or malformed 2xx: the query ran, its cost
+			// report was lost with the rest of the answer.
+			c.pacer.Settle(cost, c.charged(r, cost))
 		} else {
+			// A bare 5xx or 429 comes from before the query ran.
 			c.pacer.Release(cost)
 		}
 		switch {
@@ -269,17 +294,18 @@ func (c *Client) Do(ctx context.Context, r Request, out any) (*Response, error) 
 }
 
 // send does one HTTP exchange. sent is false when the request certainly
-// never reached the server.
-func (c *Client) send(ctx context.Context, body []byte) (resp *Response, status int, retryAfter time.Duration, sent bool, err error) {
+// never reached the server; unreadable is true when a 2xx answer's body
+// could not be read or decoded (resp is then nil and status 502).
+func (c *Client) send(ctx context.Context, body []byte) (resp *Response, status int, retryAfter time.Duration, sent, unreadable bool, err error) {
 	token, err := c.opts.Token(ctx)
 	if err != nil {
-		return nil, 0, 0, false, err
+		return nil, 0, 0, false, false, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.opts.Endpoint, bytes.NewReader(body))
 	if err != nil {
-		return nil, 0, 0, false, fmt.Errorf("build request to %s: %w", c.opts.Endpoint, err)
+		return nil, 0, 0, false, false, fmt.Errorf("build request to %s: %w", c.opts.Endpoint, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
@@ -291,7 +317,7 @@ func (c *Client) send(ctx context.Context, body []byte) (resp *Response, status 
 		var op *net.OpError
 		sent = !(errors.As(err, &op) && op.Op == "dial")
 		// The URL error carries the endpoint but never the token header.
-		return nil, 0, 0, sent, err
+		return nil, 0, 0, sent, false, err
 	}
 	defer hr.Body.Close()
 	if s := hr.Header.Get("Retry-After"); s != "" {
@@ -302,13 +328,11 @@ func (c *Client) send(ctx context.Context, body []byte) (resp *Response, status 
 	raw, rerr := io.ReadAll(io.LimitReader(hr.Body, 256<<20))
 	status = hr.StatusCode
 	if status == http.StatusUnauthorized || status == http.StatusForbidden {
-		return nil, status, retryAfter, true, nil
+		return nil, status, retryAfter, true, false, nil
 	}
+	ok := status >= 200 && status < 300
 	if rerr != nil {
-		if status >= 500 || status == http.StatusOK {
-			return nil, status, retryAfter, true, nil
-		}
-		return nil, status, retryAfter, true, nil
+		return nil, status, retryAfter, true, ok, nil
 	}
 	var r Response
 	if jerr := json.Unmarshal(raw, &r); jerr != nil {
@@ -316,9 +340,9 @@ func (c *Client) send(ctx context.Context, body []byte) (resp *Response, status 
 		if status == http.StatusOK {
 			status = http.StatusBadGateway
 		}
-		return nil, status, retryAfter, true, nil
+		return nil, status, retryAfter, true, ok, nil
 	}
-	return &r, status, retryAfter, true, nil
+	return &r, status, retryAfter, true, false, nil
 }
 
 func isThrottled(r *Response) bool {

@@ -127,9 +127,6 @@ func (p *Pacer) Wait(ctx context.Context, cost float64) error {
 		}
 		if err := p.clock.Sleep(ctx, wait); err != nil {
 			p.Release(cost)
-			p.mu.Lock()
-			p.avail += cost
-			p.mu.Unlock()
 			return err
 		}
 		return nil
@@ -175,11 +172,31 @@ func (p *Pacer) Observe(cost float64, s ThrottleStatus) {
 	}
 }
 
-// Release gives back a reservation whose request never reached Shopify.
-func (p *Pacer) Release(cost float64) {
+// Release gives back a reservation whose request Shopify did not run: it
+// never reached Shopify, or the answer (a bare 5xx, an HTTP 429) came from
+// before the query was executed.
+func (p *Pacer) Release(cost float64) { p.Settle(cost, 0) }
+
+// Settle ends a reservation whose answer carried no cost data. cost is what
+// Wait reserved; charged is the caller's estimate of what Shopify took (the
+// query's usual actual cost when it probably ran and only its answer was
+// lost, 0 when it did not run). The model keeps the last known bucket,
+// refilling at the restore rate, and charges only the estimate: keeping the
+// whole reservation would make the retry wait for points Shopify never took,
+// a refill of the request's requested cost on every fault. An estimate that
+// is too low costs at most one THROTTLED answer, whose status corrects the
+// model.
+func (p *Pacer) Settle(cost, charged float64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.inflight = math.Max(0, p.inflight-cost)
+	// Only a request sent while the bucket was known reserved points: the
+	// probe that reads the bucket reserves none, and while it is out no
+	// other request is.
+	if p.observed {
+		p.refill(p.clock.Now())
+		p.avail = math.Min(p.max, p.avail+math.Max(0, cost-charged))
+	}
 	p.endProbe()
 }
 
@@ -209,6 +226,23 @@ func (p *Pacer) Throttled(cost float64, s ThrottleStatus) time.Duration {
 		return 100 * time.Millisecond
 	}
 	return time.Duration(need / rate * float64(time.Second))
+}
+
+// Delay is how long a request of the given cost would wait if it asked
+// now; it reserves nothing. Zero while the bucket is not yet known, when the
+// next request goes out alone to read it.
+func (p *Pacer) Delay(cost float64) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.observed || p.rate <= 0 {
+		return 0
+	}
+	p.refill(p.clock.Now())
+	need := math.Min(cost+Margin, p.max)
+	if p.avail >= need {
+		return 0
+	}
+	return time.Duration((need - p.avail) / p.rate * float64(time.Second))
 }
 
 // Bound is the most requests of this cost per second the restore rate
