@@ -244,7 +244,9 @@ func (s *InitialSync) page(ctx context.Context, p sdk.ProductPage, rep *InitialR
 func (s *InitialSync) loadIndex(ctx context.Context) error {
 	x := newCatalogueIndex()
 	for page := 1; ; page++ {
-		p, err := s.Inventory.ProductsPage(ctx, page, 100, rackbeat.Filter{Expand: []string{"field_values"}})
+		// No expand=field_values: neither the comparison nor the binding's
+		// hash reads custom fields, and they would only lengthen each page.
+		p, err := s.Inventory.ProductsPage(ctx, page, 100, rackbeat.Filter{})
 		if err != nil {
 			return fmt.Errorf("read Rackbeat's catalogue: %w", err)
 		}
