@@ -1,16 +1,21 @@
 // Command shopbridge-demo is `make demo`: it starts the three sandboxes
 // with a seeded catalogue, installs the connectors into a plugins folder
 // with their lock file, checks the prerequisites, runs the Shopbox link's
-// initial sync, and then runs the host while the sandboxes place orders and
-// move stock every few seconds — printing what flows until Ctrl-C, after
+// initial sync, and then runs the host while customers place orders and
+// stock moves every few seconds — printing what flows until Ctrl-C, after
 // which nothing is left running.
 //
+// Now and then (the 5th order, then every 50th) a customer buys, at the
+// Shopbox till, a product Rackbeat does not have, so the status page shows a
+// sale in quarantine with its reason and a Retry button, as a real shop
+// sometimes would.
+//
 // Everything lives in ./.demo (the SQLite state file, the config, the
-// plugins). Run it from the repository root after `make build`.
+// plugins, the operator token for the status page). Run it from the
+// repository root after `make build`.
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -19,16 +24,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strings"
+	"sync"
 	"syscall"
 	"time"
-
-	"github.com/shopbridge/shopbridge/core/status"
 )
 
 func main() {
@@ -38,7 +42,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "shopbridge-demo:", err)
 		os.Exit(1)
 	}
-	fmt.Println("\ndemo stopped; everything it started has exited. Its files are in ./.demo")
 }
 
 type sandboxInfo struct {
@@ -48,12 +51,15 @@ type sandboxInfo struct {
 	} `json:"rackbeat"`
 	Shopify struct {
 		BaseURL      string `json:"base_url"`
+		GraphQLURL   string `json:"graphql_url"`
+		ControlURL   string `json:"control_url"`
 		Shop         string `json:"shop"`
 		AccessToken  string `json:"access_token"`
 		ClientSecret string `json:"client_secret"`
 	} `json:"shopify"`
 	Shopbox struct {
 		BaseURL    string `json:"base_url"`
+		ControlURL string `json:"control_url"`
 		Email      string `json:"email"`
 		Password   string `json:"password"`
 		ClientID   int    `json:"client_id"`
@@ -61,36 +67,54 @@ type sandboxInfo struct {
 	} `json:"shopbox"`
 }
 
+// RunningMarker starts the line the demo prints once the host serves and
+// every link is open; scripts and the demo's own test wait for it.
+const RunningMarker = "● running after "
+
+// marker names the demo's folder as the demo's, so a --dir pointing at
+// anything else is never wiped.
+const marker = ".shopbridge-demo"
+
 func run(ctx context.Context) error {
+	t0 := time.Now()
 	bin := flag.String("bin", "./bin", "folder with the built binaries (make build)")
-	dir := flag.String("dir", "./.demo", "folder for the demo's state, config and plugins")
+	dir := flag.String("dir", "./.demo", "folder for the demo's state, config, plugins and operator token (emptied at start)")
 	products := flag.Int("products", 1000, "products in the sandbox catalogue")
 	rpm := flag.Int("rackbeat-rpm", 30000, "requests a minute the Rackbeat sandbox allows (the real Rackbeat: 480)")
 	listen := flag.String("listen", "127.0.0.1:8080", "the host's HTTP port (status page, webhooks)")
+	ordersEvery := flag.Duration("orders-every", 4*time.Second, "how often customers place a Shopify order and a Shopbox sale")
+	stockEvery := flag.Duration("stock-every", 3*time.Second, "how often stock moves in Rackbeat")
+	badOrders := flag.Bool("bad-orders", true, fmt.Sprintf("make order %d, then every %dth, a Shopbox sale of a product Rackbeat does not have, so quarantine has something to show", badFirst, badEvery))
 	flag.Parse()
 
-	if err := os.RemoveAll(*dir); err != nil {
+	if err := portFree(*listen); err != nil {
+		return err
+	}
+	if err := prepareDir(*dir); err != nil {
 		return err
 	}
 	plugins := filepath.Join(*dir, "plugins")
 	if err := os.MkdirAll(plugins, 0o755); err != nil {
 		return err
 	}
-	step := func(s string) { fmt.Printf("\n\033[1m▶ %s\033[0m\n", s) }
 
 	step("starting the sandboxes (Rackbeat, Shopify, Shopbox) with " + fmt.Sprint(*products) + " products")
-	sandbox := exec.CommandContext(ctx, filepath.Join(*bin, "shopbridge-sandbox"), "--products", fmt.Sprint(*products),
-		"--locations", "2", "--prerequisites", "--json", "--orders-every", "4s", "--stock-every", "3s", "--rackbeat-rpm", fmt.Sprint(*rpm))
-	sandbox.Stderr = prefixed("sandbox")
-	sandbox.Cancel = func() error { return sandbox.Process.Signal(os.Interrupt) }
-	out, err := sandbox.StdoutPipe()
+	sb := exec.Command(filepath.Join(*bin, "shopbridge-sandbox"), "--products", fmt.Sprint(*products),
+		"--locations", "2", "--prerequisites", "--json", "--stock-every", stockEvery.String(), "--rackbeat-rpm", fmt.Sprint(*rpm))
+	sb.Stderr = prefixed("sandbox")
+	out, err := sb.StdoutPipe()
 	if err != nil {
 		return err
 	}
-	if err := sandbox.Start(); err != nil {
+	sandbox, err := startChild("the sandbox", sb)
+	if err != nil {
 		return fmt.Errorf("start %s/shopbridge-sandbox (run make build first): %w", *bin, err)
 	}
-	defer func() { _ = sandbox.Process.Signal(os.Interrupt); _ = sandbox.Wait() }()
+	var stopErrs []error
+	defer func() {
+		// Normally stopped in order below; this covers the early returns.
+		_ = sandbox.stop(10 * time.Second)
+	}()
 	var info sandboxInfo
 	if err := json.NewDecoder(out).Decode(&info); err != nil {
 		return fmt.Errorf("read the sandbox's URLs and credentials: %w", err)
@@ -105,12 +129,19 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
+	api := sandboxAPI{info: info, client: &http.Client{Timeout: 10 * time.Second}}
+	// The operator token unlocks the status page's Retry and Drop buttons.
+	// It goes to a file only the user can read, never to the screen.
+	operatorToken := randomHex(16)
+	tokenFile := filepath.Join(*dir, "operator-token")
+	if err := os.WriteFile(tokenFile, []byte(operatorToken+"\n"), 0o600); err != nil {
+		return err
+	}
 	env := append(os.Environ(),
 		"RACKBEAT_TOKEN="+info.Rackbeat.Token, "SHOPIFY_TOKEN="+info.Shopify.AccessToken,
 		"SHOPIFY_CLIENT_SECRET="+info.Shopify.ClientSecret, "SHOPBOX_PASSWORD="+info.Shopbox.Password,
-		"SHOPBOX_PUSH_SECRET="+info.Shopbox.PushSecret, "SHOPBRIDGE_STATE_KEY="+hex.EncodeToString(key))
+		"SHOPBOX_PUSH_SECRET="+info.Shopbox.PushSecret, "SHOPBRIDGE_STATE_KEY="+randomHex(32),
+		"SHOPBRIDGE_OPERATOR_TOKEN="+operatorToken)
 	cfgPath := filepath.Join(*dir, "shopbridge.yaml")
 	if err := os.WriteFile(cfgPath, []byte(demoConfig(*listen, *rpm, info, uid, variation)), 0o600); err != nil {
 		return err
@@ -123,6 +154,9 @@ func run(ctx context.Context) error {
 	}
 	step("installing the connectors into " + plugins + " with their sha256 in the lock file")
 	conns, _ := filepath.Glob(filepath.Join(*bin, "shopbridge-connector-*"))
+	if len(conns) == 0 {
+		return fmt.Errorf("no connector binaries (shopbridge-connector-*) in %s: run make build first", *bin)
+	}
 	for _, c := range conns {
 		if err := shopbridge("plugins", "install", c, "--plugins-dir", plugins, "--lock", filepath.Join(*dir, "shopbridge.lock")).Run(); err != nil {
 			return fmt.Errorf("install %s: %w", c, err)
@@ -132,28 +166,191 @@ func run(ctx context.Context) error {
 
 	step("checking what the setup guides ask for, against the live sandboxes")
 	if err := shopbridge("check", "-c", cfgPath).Run(); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		fmt.Println("  (check reported problems; the demo goes on)")
 	}
 
 	step("initial sync of the Shopbox link: Shopbox → Rackbeat, once")
 	if err := shopbridge("sync", "--link", "pos", "--flow", "initial", "-c", cfgPath).Run(); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		fmt.Println("  (the host runs the initial sync as a job instead)")
 	}
 
-	step("running the host on http://" + *listen + " — the status page is at /, metrics at /metrics; Ctrl-C stops everything")
-	host := shopbridge("run", "-c", cfgPath)
-	host.Stdout, host.Stderr = prefixed("host"), prefixed("host")
-	host.Cancel = func() error { return host.Process.Signal(os.Interrupt) }
-	host.WaitDelay = 20 * time.Second
-	if err := host.Start(); err != nil {
+	if *badOrders {
+		// After the initial sync, so it stays out of Rackbeat.
+		if err := api.addTillOnlyProduct(ctx); err != nil {
+			return err
+		}
+		fmt.Printf("  the shop has since added %s at the Shopbox till, and nobody created it in Rackbeat: its sales will wait in quarantine\n", tillOnlySKU)
+	}
+
+	base := "http://" + *listen
+	step("starting the host on " + base)
+	hc := exec.Command(filepath.Join(*bin, "shopbridge"), "run", "-c", cfgPath)
+	hc.Env, hc.Stdout, hc.Stderr = env, prefixed("host"), prefixed("host")
+	host, err := startChild("the host", hc)
+	if err != nil {
 		return err
 	}
-	go watch(ctx, "http://"+*listen)
-	err = host.Wait()
-	if ctx.Err() != nil {
-		return nil
+	defer func() { _ = host.stop(30 * time.Second) }()
+	if err := waitReady(ctx, base, host); err != nil {
+		return err
 	}
-	return err
+	tRunning := time.Since(t0)
+	fmt.Println(paint("1;32", fmt.Sprintf("%s%.1fs — status page %s/ (log in with the operator token in %s); metrics at %s/metrics; Ctrl-C stops everything",
+		RunningMarker, tRunning.Seconds(), base, tokenFile, base)))
+
+	var p placed
+	customers, stopCustomers := context.WithCancel(ctx)
+	defer stopCustomers()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); api.placeOrders(customers, *ordersEvery, *badOrders, &p, say) }()
+	w := &watcher{base: base}
+	go func() { defer wg.Done(); w.run(customers) }()
+
+	select {
+	case <-ctx.Done():
+	case <-host.done:
+		stopCustomers()
+		wg.Wait()
+		return fmt.Errorf("the host stopped on its own (%v); its log is above", host.err)
+	}
+	fmt.Println()
+	step("stopping: the customers, then the host (it finishes the jobs in flight and stops its connectors), then the sandboxes")
+	tStop := time.Now()
+	stopCustomers()
+	wg.Wait()
+	last := w.fetch(context.Background())
+	stopErrs = append(stopErrs, host.stop(30*time.Second), sandbox.stop(10*time.Second))
+
+	step("summary")
+	summarize(&p, last, tRunning)
+	if err := errors.Join(stopErrs...); err != nil {
+		return err
+	}
+	fmt.Printf("\ndemo stopped in %.1fs; the host, its connectors and the sandboxes have all exited. Its files are in %s\n", time.Since(tStop).Seconds(), *dir)
+	return nil
+}
+
+// child is a long-running process the demo started in its own process
+// group, stopped in order with stop.
+type child struct {
+	name string
+	cmd  *exec.Cmd
+	done chan struct{}
+	err  error
+	once sync.Once
+	serr error
+}
+
+func startChild(name string, c *exec.Cmd) (*child, error) {
+	ownGroup(c)
+	if err := c.Start(); err != nil {
+		return nil, err
+	}
+	ch := &child{name: name, cmd: c, done: make(chan struct{})}
+	go func() { ch.err = c.Wait(); close(ch.done) }()
+	return ch, nil
+}
+
+// stop interrupts the child as Ctrl-C would, waits up to limit for it to
+// exit, and then for everything in its process group (the host's connector
+// processes) to be gone. Whatever is still there is killed, and said.
+func (ch *child) stop(limit time.Duration) error {
+	ch.once.Do(func() { ch.serr = ch.stopOnce(limit) })
+	return ch.serr
+}
+
+func (ch *child) stopOnce(limit time.Duration) error {
+	pgid := ch.cmd.Process.Pid
+	_ = ch.cmd.Process.Signal(os.Interrupt)
+	var errs []error
+	select {
+	case <-ch.done:
+		if ch.err != nil {
+			errs = append(errs, fmt.Errorf("%s stopped with an error: %w", ch.name, ch.err))
+		}
+	case <-time.After(limit):
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		<-ch.done
+		errs = append(errs, fmt.Errorf("%s did not stop within %s of the interrupt; it was killed", ch.name, limit))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(groupAlive(pgid)) > 0 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if left := groupAlive(pgid); len(left) > 0 {
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		errs = append(errs, fmt.Errorf("%s left processes %v running after it exited; they were killed", ch.name, left))
+	}
+	return errors.Join(errs...)
+}
+
+// waitReady waits until the host's /readyz says every link is open on a
+// running connector.
+func waitReady(ctx context.Context, base string, host *child) error {
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		res, err := client.Get(base + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the host is not ready after 2 minutes (%s/readyz says why)", base)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-host.done:
+			return fmt.Errorf("the host exited before it was ready (%v); its log is above", host.err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// portFree says early, in words, that another program holds the port.
+func portFree(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("the host's port %s is taken (%w): stop what uses it or pass --listen 127.0.0.1:<another port>", addr, err)
+	}
+	return ln.Close()
+}
+
+// prepareDir empties the demo's folder for a fresh run, but only when it is
+// the demo's (or empty or missing).
+func prepareDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if len(entries) > 0 {
+		if _, err := os.Stat(filepath.Join(dir, marker)); err != nil {
+			return fmt.Errorf("%s holds files the demo did not write; pass --dir with a new or empty folder", dir)
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, marker), []byte("written by shopbridge-demo; the demo empties this folder when it starts\n"), 0o644)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // shopboxFields finds the ids of the two Shopbox custom fields the
@@ -194,7 +391,7 @@ func demoConfig(listen string, rpm int, info sandboxInfo, uid, variation int) st
 	return fmt.Sprintf(`# Written by shopbridge-demo: both links against the local sandboxes.
 # Paths are relative to this file.
 state: {driver: sqlite, path: shopbridge.db}
-server: {listen: %[2]q, public_url: "http://%[2]s"}
+server: {listen: %[2]q, public_url: "http://%[2]s", operator_token: "${SHOPBRIDGE_OPERATOR_TOKEN}"}
 plugins: {dir: plugins, lock: shopbridge.lock}
 rackbeat: {url: %[3]q, token: "${RACKBEAT_TOKEN}", requests_per_minute: %[1]d}
 log: {level: info, format: text}
@@ -216,51 +413,4 @@ links:
     stock: {enabled: true, locations: all, default_rackbeat_location: 1, reconcile_every: 10m}
 `, rpm, listen, info.Rackbeat.BaseURL, info.Shopify.Shop, info.Shopify.BaseURL, info.Shopbox.Email, info.Shopbox.ClientID,
 		info.Shopbox.BaseURL+"/", uid, variation)
-}
-
-// watch prints one line every few seconds with what has flowed, from the
-// host's own /status.json.
-func watch(ctx context.Context, base string) {
-	t := time.NewTicker(5 * time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		res, err := http.Get(base + "/status.json")
-		if err != nil {
-			continue
-		}
-		var s status.Snapshot
-		_ = json.NewDecoder(res.Body).Decode(&s)
-		res.Body.Close()
-		var parts []string
-		for _, l := range s.Links {
-			var fl []string
-			for _, f := range l.Flows {
-				if f.ItemsTotal > 0 {
-					fl = append(fl, fmt.Sprintf("%s %d", f.Flow, f.ItemsTotal))
-				}
-			}
-			if len(fl) > 0 {
-				parts = append(parts, l.ID+": "+strings.Join(fl, ", "))
-			}
-		}
-		fmt.Printf("\033[32m● moved so far — %s; jobs waiting: %d\033[0m\n", strings.Join(parts, " | "), s.QueueTotal)
-	}
-}
-
-// prefixed writes a child's output line by line under its name.
-func prefixed(name string) io.Writer {
-	r, w := io.Pipe()
-	go func() {
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 64*1024), 1<<20)
-		for sc.Scan() {
-			fmt.Printf("%-7s │ %s\n", name, sc.Text())
-		}
-	}()
-	return w
 }
