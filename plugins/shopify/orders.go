@@ -2,7 +2,6 @@ package shopify
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -249,57 +248,20 @@ func (l *link) ReadOrders(ctx context.Context, req sdk.ReadRequest, emit func(sd
 	}
 	overlap := time.Duration(*l.settings.OverlapSeconds) * time.Second
 	w.start(l.clock.Now())
-	first := (graphql.MaxQueryCost - 2) / orderCost
-	if req.PageSize > 0 && req.PageSize < first {
-		first = req.PageSize
-	}
-	for {
-		var resp struct {
-			Orders struct {
-				Nodes    []gqlOrder `json:"nodes"`
-				PageInfo pageInfo   `json:"pageInfo"`
-			} `json:"orders"`
-		}
-		vars := map[string]any{"first": first, "query": w.filter(), "linesFirst": linesFirst}
-		if w.After != "" {
-			vars["after"] = w.After
-		}
-		_, err := l.gql.Do(ctx, graphql.Request{Doc: graphql.Orders, Variables: vars, Cost: 2 + first*orderCost}, &resp)
-		var ce *graphql.CostExceededError
-		if errors.As(err, &ce) && first > 1 {
-			first /= 2
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		page := sdk.OrderPage{}
-		for _, o := range resp.Orders.Nodes {
-			if !w.admit(o.ID, o.UpdatedAt, overlap) {
-				continue
-			}
+	q := windowQuery[gqlOrder, sdk.Order]{
+		doc: graphql.Orders, root: "orders", nodeCost: orderCost,
+		vars: map[string]any{"linesFirst": linesFirst},
+		key:  func(o gqlOrder) (string, time.Time) { return o.ID, o.UpdatedAt },
+		complete: func(ctx context.Context, o gqlOrder) (sdk.Order, error) {
 			if err := l.moreLines(ctx, &o); err != nil {
-				return err
+				return sdk.Order{}, err
 			}
-			page.Items = append(page.Items, canonicalOrder(o))
-		}
-		pi := resp.Orders.PageInfo
-		if e := pi.EndCursor; e != nil {
-			w.After = *e
-		}
-		if pi.HasNextPage {
-			page.Cursor = encodeCursor(w)
-		} else {
-			page.Cursor = encodeCursor(w.finish(overlap))
-			page.Last = true
-		}
-		if err := emit(page); err != nil {
-			return err
-		}
-		if page.Last {
-			return nil
-		}
+			return canonicalOrder(o), nil
+		},
 	}
+	return readWindow(ctx, l.gql, q, w, overlap, req.PageSize, func(items []sdk.Order, cursor string, last bool) error {
+		return emit(sdk.OrderPage{Items: items, Cursor: cursor, Last: last})
+	})
 }
 
 func (l *link) readOrdersOf(ctx context.Context, ids []string, emit func(sdk.OrderPage) error) error {

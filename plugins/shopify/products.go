@@ -3,7 +3,6 @@ package shopify
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"regexp"
 	"sort"
 	"strings"
@@ -163,57 +162,20 @@ func (l *link) ReadProducts(ctx context.Context, req sdk.ReadRequest, emit func(
 	if w.Bulk != "" {
 		return l.readProductsBulk(ctx, w, currency, overlap, emit)
 	}
-	first := (graphql.MaxQueryCost - 2) / productCost
-	if req.PageSize > 0 && req.PageSize < first {
-		first = req.PageSize
-	}
-	for {
-		var resp struct {
-			Products struct {
-				Nodes    []gqlProduct `json:"nodes"`
-				PageInfo pageInfo     `json:"pageInfo"`
-			} `json:"products"`
-		}
-		vars := map[string]any{"first": first, "query": w.filter(), "variantsFirst": variantsFirst}
-		if w.After != "" {
-			vars["after"] = w.After
-		}
-		_, err := l.gql.Do(ctx, graphql.Request{Doc: graphql.Products, Variables: vars, Cost: 2 + first*productCost}, &resp)
-		var ce *graphql.CostExceededError
-		if errors.As(err, &ce) && first > 1 {
-			first /= 2
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		page := sdk.ProductPage{}
-		for _, p := range resp.Products.Nodes {
-			if !w.admit(p.ID, p.UpdatedAt, overlap) {
-				continue
-			}
+	q := windowQuery[gqlProduct, sdk.Product]{
+		doc: graphql.Products, root: "products", nodeCost: productCost,
+		vars: map[string]any{"variantsFirst": variantsFirst},
+		key:  func(p gqlProduct) (string, time.Time) { return p.ID, p.UpdatedAt },
+		complete: func(ctx context.Context, p gqlProduct) (sdk.Product, error) {
 			if err := l.moreVariants(ctx, &p); err != nil {
-				return err
+				return sdk.Product{}, err
 			}
-			page.Items = append(page.Items, l.canonical(p, currency))
-		}
-		pi := resp.Products.PageInfo
-		if e := pi.EndCursor; e != nil {
-			w.After = *e
-		}
-		if pi.HasNextPage {
-			page.Cursor = encodeCursor(w)
-		} else {
-			page.Cursor = encodeCursor(w.finish(overlap))
-			page.Last = true
-		}
-		if err := emit(page); err != nil {
-			return err
-		}
-		if page.Last {
-			return nil
-		}
+			return l.canonical(p, currency), nil
+		},
 	}
+	return readWindow(ctx, l.gql, q, w, overlap, req.PageSize, func(items []sdk.Product, cursor string, last bool) error {
+		return emit(sdk.ProductPage{Items: items, Cursor: cursor, Last: last})
+	})
 }
 
 // readProductsOf reads products by id, or the products holding given SKUs.

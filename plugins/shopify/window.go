@@ -1,9 +1,13 @@
 package shopify
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"time"
+
+	"github.com/shopbridge/shopbridge/plugins/shopify/graphql"
 )
 
 // window is the cursor of a read by updated_at, the lesson of connectors in
@@ -76,4 +80,82 @@ func (w window) finish(overlap time.Duration) window {
 		since = w.Since
 	}
 	return window{Since: since, Seen: w.Next}
+}
+
+// connection is one page of a GraphQL connection.
+type connection[N any] struct {
+	Nodes    []N      `json:"nodes"`
+	PageInfo pageInfo `json:"pageInfo"`
+}
+
+// windowQuery is what differs between the windowed reads of orders and
+// products: the document, its root connection, the cost of one node, and
+// what to do with a node the window admits.
+type windowQuery[N, T any] struct {
+	doc      graphql.Document
+	root     string         // the document's root connection, e.g. "orders"
+	nodeCost int            // requested cost of one node, nested pages included
+	vars     map[string]any // further variables, e.g. the nested page sizes
+	// key is what the window tells objects apart by.
+	key func(N) (id string, updated time.Time)
+	// complete reads what the first answer left out (nested pages) and
+	// converts the node.
+	complete func(context.Context, N) (T, error)
+}
+
+// readWindow pages through one run of w (see window) and hands each page to
+// emit with the cursor to resume from, which after the last page is the
+// start of the next run. A page that would cost more than one query may is
+// asked for again at half the size.
+func readWindow[N, T any](ctx context.Context, gql *graphql.Client, q windowQuery[N, T], w window, overlap time.Duration, pageSize int,
+	emit func(items []T, cursor string, last bool) error) error {
+	first := (graphql.MaxQueryCost - 2) / q.nodeCost
+	if pageSize > 0 && pageSize < first {
+		first = pageSize
+	}
+	for {
+		vars := map[string]any{"first": first, "query": w.filter()}
+		for k, v := range q.vars {
+			vars[k] = v
+		}
+		if w.After != "" {
+			vars["after"] = w.After
+		}
+		var resp map[string]connection[N]
+		_, err := gql.Do(ctx, graphql.Request{Doc: q.doc, Variables: vars, Cost: 2 + first*q.nodeCost}, &resp)
+		var ce *graphql.CostExceededError
+		if errors.As(err, &ce) && first > 1 {
+			first /= 2
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		conn := resp[q.root]
+		var items []T
+		for _, n := range conn.Nodes {
+			if id, updated := q.key(n); !w.admit(id, updated, overlap) {
+				continue
+			}
+			item, err := q.complete(ctx, n)
+			if err != nil {
+				return err
+			}
+			items = append(items, item)
+		}
+		if e := conn.PageInfo.EndCursor; e != nil {
+			w.After = *e
+		}
+		last := !conn.PageInfo.HasNextPage
+		cursor := encodeCursor(w)
+		if last {
+			cursor = encodeCursor(w.finish(overlap))
+		}
+		if err := emit(items, cursor, last); err != nil {
+			return err
+		}
+		if last {
+			return nil
+		}
+	}
 }
