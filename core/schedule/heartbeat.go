@@ -66,12 +66,29 @@ type beat struct {
 	rescued atomic.Int64
 
 	conn *pgx.Conn // used by start, then only by loop, then by halt
+	dial func(context.Context, *pgx.ConnConfig) (*pgx.Conn, error)
 	stop chan struct{}
 	done chan struct{}
 }
 
 func newBeat(s *Scheduler, id string) *beat {
-	return &beat{s: s, id: id, cfg: s.db.PgxPool().Config().ConnConfig.Copy(), epoch: time.Now()}
+	b := &beat{s: s, id: id, cfg: s.db.PgxPool().Config().ConnConfig.Copy(), epoch: time.Now(), dial: pgx.ConnectConfig}
+	if b.cfg.RuntimeParams == nil {
+		b.cfg.RuntimeParams = map[string]string{}
+	}
+	// An operator finds each host's heartbeat connection in
+	// pg_stat_activity by this name.
+	b.cfg.RuntimeParams["application_name"] = b.appName()
+	return b
+}
+
+// appName fits PostgreSQL's 63-byte limit on application names.
+func (b *beat) appName() string {
+	n := "shopbridge heartbeat " + b.id
+	if len(n) > 63 {
+		n = n[len(n)-63:]
+	}
+	return n
 }
 
 // opTimeout bounds one heartbeat or sweep, so a connection that hangs is
@@ -144,7 +161,7 @@ func (b *beat) connect(ctx context.Context) (*pgx.Conn, error) {
 	if b.conn != nil {
 		return b.conn, nil
 	}
-	c, err := pgx.ConnectConfig(ctx, b.cfg)
+	c, err := b.dial(ctx, b.cfg)
 	if err != nil {
 		return nil, err
 	}
