@@ -130,18 +130,20 @@ func (s *InitialSync) Run(ctx context.Context, force bool) (InitialReport, error
 	if err := s.loadIndex(ctx); err != nil {
 		return rep, err
 	}
+	// The index is the run's: a host keeps its links' InitialSync values
+	// for as long as it runs.
+	defer func() { s.index = nil }()
 	// Progress counts products, the unit the channel estimates its total
 	// in; the report counts variants.
 	var products int64
 	err = s.Channel.ReadProducts(ctx, sdk.ReadRequest{Cursor: cursor, PageSize: pageSize, AllowBulk: true}, func(p sdk.ProductPage) error {
 		products += int64(len(p.Items))
-		if err := s.page(ctx, p, &rep); err != nil {
+		bindings, err := s.page(ctx, p, &rep)
+		if err != nil {
 			return err
 		}
-		if p.Cursor != "" {
-			if err := s.Store.SetCursor(ctx, s.Link, InitialCursorFlow, p.Cursor); err != nil {
-				return err
-			}
+		if err := s.commit(ctx, bindings, p.Cursor); err != nil {
+			return err
 		}
 		if s.Progress != nil {
 			s.Progress(products, p.TotalEstimate)
@@ -157,8 +159,9 @@ func (s *InitialSync) Run(ctx context.Context, force bool) (InitialReport, error
 
 // page creates or updates one page of channel variants in Rackbeat (the
 // channel wins: it is the direction of the initial sync) and sets their
-// stock.
-func (s *InitialSync) page(ctx context.Context, p sdk.ProductPage, rep *InitialReport) error {
+// stock. It returns the page's bindings for commit to write.
+func (s *InitialSync) page(ctx context.Context, p sdk.ProductPage, rep *InitialReport) ([]state.ProductBinding, error) {
+	bindings := make([]state.ProductBinding, 0, len(p.Items))
 	createdNow := map[string]bool{}
 	var skus []string
 	for _, prod := range p.Items {
@@ -170,11 +173,11 @@ func (s *InitialSync) page(ctx context.Context, p sdk.ProductPage, rep *InitialR
 			}
 			in, err := mapping.ToRackbeat(prod, v, s.Rules)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			in.Group = s.Rules.GroupFor(prod.Category)
 			if in.Group == 0 {
-				return errors.New("products.default_group is not set: new products need a Rackbeat product group")
+				return nil, errors.New("products.default_group is not set: new products need a Rackbeat product group")
 			}
 			ids := (&Products{Rules: s.Rules}).idFields(prod.ID, v.ID, nil)
 			in.FieldValues = ids
@@ -197,11 +200,11 @@ func (s *InitialSync) page(ctx context.Context, p sdk.ProductPage, rep *InitialR
 					// Made since the catalogue was read.
 					have, found, err := s.Inventory.FindProduct(ctx, v.SKU)
 					if err != nil || !found {
-						return fmt.Errorf("read Rackbeat product %q after a create conflict: %w", v.SKU, err)
+						return nil, fmt.Errorf("read Rackbeat product %q after a create conflict: %w", v.SKU, err)
 					}
 					exists, got, diff = true, catalogueProductOf(have), mapping.DiffRackbeat(in, have)
 				default:
-					return fmt.Errorf("create Rackbeat product %q: %w", v.SKU, err)
+					return nil, fmt.Errorf("create Rackbeat product %q: %w", v.SKU, err)
 				}
 			}
 			if exists {
@@ -212,7 +215,7 @@ func (s *InitialSync) page(ctx context.Context, p sdk.ProductPage, rep *InitialR
 					upd.Group = 0
 					updated, err := s.Inventory.UpdateProduct(ctx, v.SKU, upd)
 					if err != nil {
-						return fmt.Errorf("update Rackbeat product %q: %w", v.SKU, err)
+						return nil, fmt.Errorf("update Rackbeat product %q: %w", v.SKU, err)
 					}
 					got = catalogueProductOf(updated)
 					rep.Updated++
@@ -223,17 +226,51 @@ func (s *InitialSync) page(ctx context.Context, p sdk.ProductPage, rep *InitialR
 			if got.Stock {
 				skus = append(skus, v.SKU)
 			}
-			if err := s.Store.UpsertProductBinding(ctx, state.ProductBinding{Link: s.Link, SKU: v.SKU,
+			bindings = append(bindings, state.ProductBinding{Link: s.Link, SKU: v.SKU,
 				ChannelProductID: prod.ID, ChannelVariantID: v.ID, RackbeatNumber: got.Number,
-				InventoryHash: got.Hash, ChannelHash: mapping.HashChannel(prod, v)}); err != nil {
-				return err
-			}
+				InventoryHash: got.Hash, ChannelHash: mapping.HashChannel(prod, v)})
 		}
 	}
 	if !s.Stock || len(skus) == 0 {
+		return bindings, nil
+	}
+	return bindings, s.stock(ctx, skus, createdNow, rep)
+}
+
+// txStore is a store that commits several writes in one transaction, as
+// state.DB does.
+type txStore interface {
+	InTx(ctx context.Context, fn func(tx *state.Tx) error) error
+}
+
+// commit writes a page's bindings and the cursor after it: in one
+// transaction when the store can (a transaction per binding was half of
+// the host's time in the sync), else one by one. A page whose Rackbeat
+// writes were made but not committed is done again on resume, and finds
+// its products made.
+func (s *InitialSync) commit(ctx context.Context, bindings []state.ProductBinding, cursor string) error {
+	if ts, ok := s.Store.(txStore); ok {
+		return ts.InTx(ctx, func(tx *state.Tx) error {
+			for _, b := range bindings {
+				if err := tx.UpsertProductBinding(b); err != nil {
+					return err
+				}
+			}
+			if cursor == "" {
+				return nil
+			}
+			return tx.SetCursor(s.Link, InitialCursorFlow, cursor)
+		})
+	}
+	for _, b := range bindings {
+		if err := s.Store.UpsertProductBinding(ctx, b); err != nil {
+			return err
+		}
+	}
+	if cursor == "" {
 		return nil
 	}
-	return s.stock(ctx, skus, createdNow, rep)
+	return s.Store.SetCursor(ctx, s.Link, InitialCursorFlow, cursor)
 }
 
 // loadIndex reads Rackbeat's catalogue once, a hundred products a
