@@ -87,8 +87,11 @@ lint: $(TOOLS)/staticcheck
 bench:
 	@if [ -x scripts/bench.sh ]; then scripts/bench.sh; else $(GO) test -run '^$$' -bench . -benchmem ./...; fi
 
+# DEMO_FLAGS passes flags to the demo, e.g. DEMO_FLAGS="-listen 127.0.0.1:9090"
+# when port 8080 is taken (bin/shopbridge-demo -h lists them).
+DEMO_FLAGS ?=
 demo: build
-	$(BIN)/shopbridge-demo -bin $(BIN)
+	$(BIN)/shopbridge-demo -bin $(BIN) $(DEMO_FLAGS)
 
 # The long crash, fault and multi-host suites, with their table of runs.
 chaos:
