@@ -173,24 +173,34 @@ func recvAll[M any, T any](ctx context.Context, cancel context.CancelFunc, strea
 	}
 }
 
-// ReadProducts streams product pages from the connector.
+// ReadProducts streams product pages from the connector. Pages are read
+// by wireCodec straight into sdk.ProductPage (wire_products.go).
 func (l *RemoteLink) ReadProducts(ctx context.Context, req ReadRequest, emit func(ProductPage) error) error {
 	ctx, cancel := context.WithCancel(ctx)
-	stream, err := l.c.ReadProducts(ctx, &pb.ReadProductsRequest{LinkId: l.id, Cursor: req.Cursor, Ids: req.IDs, Skus: req.SKUs, PageSize: int32(req.PageSize), AllowBulk: req.AllowBulk})
+	defer cancel()
+	stream, err := l.c.ReadProducts(ctx, &pb.ReadProductsRequest{LinkId: l.id, Cursor: req.Cursor, Ids: req.IDs, Skus: req.SKUs, PageSize: int32(req.PageSize), AllowBulk: req.AllowBulk}, forceCodec)
 	if err != nil {
-		cancel()
 		return fromStatus(err)
 	}
-	return recvAll(ctx, cancel, stream, func(m *pb.ReadProductsResponse) (ProductPage, error) {
-		p := ProductPage{Cursor: m.Cursor, Last: m.Last, TotalEstimate: m.TotalEstimate, Items: make([]Product, len(m.Products))}
-		for i, x := range m.Products {
-			var err error
-			if p.Items[i], err = productFromProto(x); err != nil {
-				return p, fmt.Errorf("connector sent a bad product %q: %w", x.Id, err)
-			}
+	for {
+		var m productPageMsg
+		err := stream.RecvMsg(&m)
+		if errors.Is(err, io.EOF) {
+			return nil
 		}
-		return p, nil
-	}, emit)
+		if err != nil {
+			return fromStatus(err)
+		}
+		if m.err != nil {
+			return m.err
+		}
+		if err := emit(m.page); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
 }
 
 // WriteProducts sends a batch of product writes.

@@ -49,9 +49,16 @@ func parseDecimal(s string) (decimal.Decimal, error) {
 
 // decimalString is d.String() for coefficients that fit 18 digits.
 func decimalString(d decimal.Decimal) string {
+	var buf [48]byte
+	return string(appendDecimal(buf[:0], d))
+}
+
+// appendDecimal appends d.String() to b; the product codec writes amounts
+// straight into the message this way.
+func appendDecimal(b []byte, d decimal.Decimal) []byte {
 	exp := d.Exponent()
 	if exp >= 0 || exp < -18 || !decimal.TrimTrailingZeros || decimal.UseScientificNotation || d.NumDigits() > 18 {
-		return d.String()
+		return append(b, d.String()...)
 	}
 	c := d.CoefficientInt64()
 	// Trimming trailing zeros of the fraction is what String does.
@@ -60,10 +67,8 @@ func decimalString(d decimal.Decimal) string {
 		exp++
 	}
 	if exp == 0 {
-		return strconv.FormatInt(c, 10)
+		return strconv.AppendInt(b, c, 10)
 	}
-	var buf [48]byte
-	b := buf[:0]
 	u := uint64(c)
 	if c < 0 {
 		b = append(b, '-')
@@ -75,13 +80,11 @@ func decimalString(d decimal.Decimal) string {
 	if len(ds) > scale {
 		b = append(b, ds[:len(ds)-scale]...)
 		b = append(b, '.')
-		b = append(b, ds[len(ds)-scale:]...)
-	} else {
-		b = append(b, '0', '.')
-		for range scale - len(ds) {
-			b = append(b, '0')
-		}
-		b = append(b, ds...)
+		return append(b, ds[len(ds)-scale:]...)
 	}
-	return string(b)
+	b = append(b, '0', '.')
+	for range scale - len(ds) {
+		b = append(b, '0')
+	}
+	return append(b, ds...)
 }
