@@ -199,8 +199,11 @@ func (s *InitialSync) page(ctx context.Context, p sdk.ProductPage, rep *InitialR
 				case rackbeat.ClassOf(err) == rackbeat.Conflict:
 					// Made since the catalogue was read.
 					have, found, err := s.Inventory.FindProduct(ctx, v.SKU)
-					if err != nil || !found {
+					if err != nil {
 						return nil, fmt.Errorf("read Rackbeat product %q after a create conflict: %w", v.SKU, err)
+					}
+					if !found {
+						return nil, fmt.Errorf("create Rackbeat product %q: Rackbeat says the number is taken but has no product by it (deleted since?); run the sync again to resume", v.SKU)
 					}
 					exists, got, diff = true, catalogueProductOf(have), mapping.DiffRackbeat(in, have)
 				default:
