@@ -6,8 +6,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/shopbridge/shopbridge/core/metrics"
 	"github.com/shopbridge/shopbridge/core/schedule"
+	"github.com/shopbridge/shopbridge/core/state"
 	"github.com/shopbridge/shopbridge/core/status"
+	"github.com/shopbridge/shopbridge/sdk"
 )
 
 // flowOf names the flow a job kind belongs to, as the status page and the
@@ -48,6 +51,11 @@ func (r *runStats) get(link, flow string) *status.FlowStatus {
 // and keeps the flow's state for the status page, and logs one line per
 // run of a link-wide job.
 func (h *Host) observed(fn schedule.HandlerFunc) schedule.HandlerFunc {
+	// Every job handler passes here while the host is built, so this is
+	// where the metrics learn to read the store at scrape time; setting
+	// the same reader again is harmless.
+	h.metrics.SetQuarantineFunc(status.FromState(h.db, nil, nil).QuarantineCounts)
+	h.metrics.DeclareQueueKinds(schedule.Kinds...)
 	return func(ctx context.Context, job schedule.Job) error {
 		flow := flowOf(job.Kind)
 		start := time.Now()
@@ -60,7 +68,8 @@ func (h *Host) observed(fn schedule.HandlerFunc) schedule.HandlerFunc {
 		err := fn(ctx, job)
 		// A token the channel refused is refreshed (for links installed
 		// with an OAuth grant) and the job tried again at once.
-		if err != nil && h.RefreshIfUnauthenticated(ctx, job.Link, err) {
+		refreshed := err != nil && h.RefreshIfUnauthenticated(ctx, job.Link, err)
+		if refreshed {
 			err = schedule.RetryAfter(time.Second, err)
 		}
 
@@ -80,16 +89,94 @@ func (h *Host) observed(fn schedule.HandlerFunc) schedule.HandlerFunc {
 		} else {
 			h.metrics.RunSucceeded(job.Link, flow, time.Now())
 		}
-		if items.n > 0 {
-			h.metrics.ItemsSynced(job.Link, flow, "ok", int(items.n))
+		for outcome, n := range items.byOutcome() {
+			h.metrics.ItemsSynced(job.Link, flow, outcome, n)
+		}
+		if job.Key != "" && items.empty() && !refreshed && ctx.Err() == nil {
+			if outcome := h.itemOutcome(ctx, job, start, err); outcome != "" {
+				h.metrics.ItemsSynced(job.Link, flow, outcome, 1)
+			}
 		}
 		return err
 	}
 }
 
+// itemOutcome says what became of the one item of an item job (an order
+// import, a product or stock push of one SKU) that moved nothing: it
+// failed and will be retried, it went to quarantine (the scheduler's rule:
+// an error no retry can fix, or the last attempt; or the flow put it there
+// and returned), or it was skipped (already imported, not triggered yet,
+// cancelled). A job that waits as the remote side asked is not an outcome
+// yet: it runs again without spending an attempt.
+func (h *Host) itemOutcome(ctx context.Context, job schedule.Job, start time.Time, err error) string {
+	if err != nil {
+		class, wait := classify(err)
+		switch {
+		case wait > 0 && (class == sdk.ClassRateLimited || class == sdk.ClassRetryable):
+			return ""
+		case class == sdk.ClassInvalid || class == sdk.ClassUnsupported,
+			job.MaxAttempts > 0 && job.Attempt >= job.MaxAttempts:
+			return metrics.ItemQuarantined
+		}
+		return metrics.ItemFailed
+	}
+	if h.quarantinedSince(ctx, job, start) {
+		return metrics.ItemQuarantined
+	}
+	return metrics.ItemSkipped
+}
+
+// quarantinedSince reports whether the job's item was put in quarantine
+// (or landed there again) since start. The flows file an item under its
+// job kind and key, as the scheduler does.
+func (h *Host) quarantinedSince(ctx context.Context, job schedule.Job, start time.Time) bool {
+	var after int64
+	for {
+		items, err := h.db.ListQuarantine(ctx, state.QuarantineFilter{Link: job.Link, Flow: job.Kind, AfterID: after, Limit: 200})
+		if err != nil {
+			return false
+		}
+		for _, it := range items {
+			if it.Key == job.Key {
+				return !it.UpdatedAt.Before(start.Add(-time.Millisecond))
+			}
+			after = it.ID
+		}
+		if len(items) < 200 {
+			return false
+		}
+	}
+}
+
+// itemCounter collects the items a running job handled, by outcome.
 type itemCounter struct {
 	mu sync.Mutex
-	n  int64
+	n  int64 // items moved (outcome ok), for the status page
+	by map[string]int
+}
+
+func (c *itemCounter) byOutcome() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.by))
+	for k, v := range c.by {
+		if v > 0 {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// empty reports whether the job reported no item at all.
+func (c *itemCounter) empty() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, v := range c.by {
+		if v > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 type itemCounterKey struct{}
@@ -99,12 +186,25 @@ func withItemCounter(ctx context.Context) (context.Context, *itemCounter) {
 	return context.WithValue(ctx, itemCounterKey{}, c), c
 }
 
-// countItems adds n items moved by the running job.
-func countItems(ctx context.Context, n int) {
-	if c, ok := ctx.Value(itemCounterKey{}).(*itemCounter); ok {
-		c.mu.Lock()
+// countItems adds n items moved (created or updated) by the running job.
+func countItems(ctx context.Context, n int) { countOutcome(ctx, metrics.ItemOK, n) }
+
+// countOutcome adds n items of the running job that ended with outcome
+// (one of the metrics.Item* constants), e.g. the Unchanged and Quarantined
+// of a flow's report.
+func countOutcome(ctx context.Context, outcome string, n int) {
+	c, ok := ctx.Value(itemCounterKey{}).(*itemCounter)
+	if !ok || n <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.by == nil {
+		c.by = map[string]int{}
+	}
+	c.by[outcome] += n
+	if outcome == metrics.ItemOK {
 		c.n += int64(n)
-		c.mu.Unlock()
 	}
 }
 

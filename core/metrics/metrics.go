@@ -27,6 +27,17 @@ const (
 	OutcomeError    = "error" // an error that carries no class
 )
 
+// Outcomes of an item in items_synced_total. The host counts each item once
+// per handling: an item job that fails and is retried counts failed each
+// time, and ok or quarantined when it ends.
+const (
+	ItemOK          = "ok"          // created or updated
+	ItemUnchanged   = "unchanged"   // already right: nothing written
+	ItemSkipped     = "skipped"     // left alone on purpose: already imported, not triggered yet, cancelled
+	ItemQuarantined = "quarantined" // put in quarantine until an operator acts
+	ItemFailed      = "failed"      // this attempt failed; the job will be retried
+)
+
 // Connector is one connector process as the host's plugin manager sees it.
 type Connector struct {
 	Name    string
@@ -61,6 +72,10 @@ type Metrics struct {
 	depthErrors uint64
 	connectors  func() []Connector
 	now         func() time.Time
+	quarantine  func(context.Context) (map[string]int, error)
+	linksSeen   map[string]bool // links quarantine was reported for
+	// quarantineErrors counts failed quarantine counts, like depthErrors.
+	quarantineErrors uint64
 }
 
 // New builds the metrics on a registry of their own (with the Go runtime and
@@ -71,11 +86,12 @@ func New() *Metrics {
 		reg:         prometheus.NewRegistry(),
 		lastSuccess: map[[2]string]time.Time{},
 		kindsSeen:   map[string]bool{},
+		linksSeen:   map[string]bool{},
 		now:         time.Now,
 	}
 	m.itemsSynced = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: namespace, Name: "items_synced_total",
-		Help: "Items a flow handled, by link, flow and outcome (created, updated, unchanged, skipped, quarantined…).",
+		Help: "Items a flow handled, by link, flow and outcome (ok, unchanged, skipped, quarantined, failed).",
 	}, []string{"link", "flow", "outcome"})
 	m.errors = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: namespace, Name: "errors_total",
@@ -180,6 +196,7 @@ func (m *Metrics) ForgetLink(link string) {
 			delete(m.lastSuccess, k)
 		}
 	}
+	delete(m.linksSeen, link)
 	m.mu.Unlock()
 	m.bucketAvail.DeleteLabelValues(link)
 	m.bucketCapacity.DeleteLabelValues(link)
@@ -195,6 +212,33 @@ func (m *Metrics) SetQueueDepthFunc(fn func(ctx context.Context) (map[string]int
 	}
 	m.mu.Lock()
 	m.queueDepth = fn
+	m.mu.Unlock()
+}
+
+// SetQuarantineFunc sets how the items waiting in quarantine are counted
+// per link (from the store); it runs at each scrape with a short timeout. A
+// link once reported is kept at 0 when its quarantine is empty, until
+// ForgetLink.
+func (m *Metrics) SetQuarantineFunc(fn func(ctx context.Context) (map[string]int, error)) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	m.quarantine = fn
+	m.mu.Unlock()
+}
+
+// DeclareQueueKinds names job kinds whose queue depth is reported (as 0
+// when nothing waits) from the first scrape on, so a dashboard's series
+// exist before the first job of a kind is queued.
+func (m *Metrics) DeclareQueueKinds(kinds ...string) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	for _, k := range kinds {
+		m.kindsSeen[k] = true
+	}
 	m.mu.Unlock()
 }
 
@@ -281,11 +325,13 @@ var (
 		"Restarts of a connector process after it crashed, by connector and version.", []string{"connector", "version"}, nil)
 	scrapeErrorsDesc = prometheus.NewDesc(namespace+"_scrape_errors_total",
 		"Values that could not be read while serving /metrics (their series are missing from that scrape), by what.", []string{"what"}, nil)
+	quarantineDesc = prometheus.NewDesc(namespace+"_quarantine_items",
+		"Items waiting in quarantine for an operator to retry or drop, by link.", []string{"link"}, nil)
 	upDesc = prometheus.NewDesc(namespace+"_connector_up",
 		"1 when the connector process is running, 0 while it is down or restarting.", []string{"connector", "version"}, nil)
 )
 
-// queueDepthTimeout bounds the count query at scrape time, below
+// queueDepthTimeout bounds each count query at scrape time, below
 // Prometheus' default scrape timeout of 10 s.
 const queueDepthTimeout = 5 * time.Second
 
@@ -294,13 +340,14 @@ func (s scrapeTime) Describe(ch chan<- *prometheus.Desc) {
 	ch <- lagDesc
 	ch <- restartsDesc
 	ch <- upDesc
+	ch <- quarantineDesc
 	ch <- scrapeErrorsDesc
 }
 
 func (s scrapeTime) Collect(ch chan<- prometheus.Metric) {
 	m := s.m
 	m.mu.Lock()
-	depthFn, connFn, now := m.queueDepth, m.connectors, m.now()
+	depthFn, connFn, quarFn, now := m.queueDepth, m.connectors, m.quarantine, m.now()
 	lags := make(map[[2]string]time.Duration, len(m.lastSuccess))
 	for k, t := range m.lastSuccess {
 		lags[k] = max(now.Sub(t), 0)
@@ -335,10 +382,36 @@ func (s scrapeTime) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 
+	if quarFn != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), queueDepthTimeout)
+		counts, err := quarFn(ctx)
+		cancel()
+		m.mu.Lock()
+		if err != nil {
+			m.quarantineErrors++
+			m.mu.Unlock()
+		} else {
+			for l := range counts {
+				m.linksSeen[l] = true
+			}
+			links := make([]string, 0, len(m.linksSeen))
+			for l := range m.linksSeen {
+				links = append(links, l)
+			}
+			m.mu.Unlock()
+			for _, l := range links {
+				ch <- prometheus.MustNewConstMetric(quarantineDesc, prometheus.GaugeValue, float64(counts[l]), l)
+			}
+		}
+	}
+
 	m.mu.Lock()
-	depthErrors := m.depthErrors
+	depthErrors, quarantineErrors := m.depthErrors, m.quarantineErrors
 	m.mu.Unlock()
 	ch <- prometheus.MustNewConstMetric(scrapeErrorsDesc, prometheus.CounterValue, float64(depthErrors), "queue_depth")
+	if quarFn != nil {
+		ch <- prometheus.MustNewConstMetric(scrapeErrorsDesc, prometheus.CounterValue, float64(quarantineErrors), "quarantine")
+	}
 
 	if connFn != nil {
 		// Two processes of one version cannot run side by side, but a

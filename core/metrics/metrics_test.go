@@ -131,9 +131,11 @@ func TestQueueDepthIsReadAtScrapeTimeAndKeepsKindsAtZero(t *testing.T) {
 		return depth, fail
 	})
 
+	m.DeclareQueueKinds("products.pull")
 	got := scrape(t, m)
 	want(t, got, `shopbridge_queue_depth{kind="stock.push"}`, 12)
 	want(t, got, `shopbridge_queue_depth{kind="orders.import"}`, 1)
+	want(t, got, `shopbridge_queue_depth{kind="products.pull"}`, 0)
 
 	mu.Lock()
 	depth = map[string]int{"stock.push": 4}
@@ -194,6 +196,46 @@ func TestConnectorCallsByMethodAndOutcome(t *testing.T) {
 	want(t, got, `shopbridge_connector_calls_total{connector="shopbox",method="ReadOrders",outcome="timeout"}`, 1)
 	want(t, got, `shopbridge_connector_calls_total{connector="shopbox",method="Check",outcome="unauthenticated"}`, 1)
 	want(t, got, `shopbridge_connector_call_duration_seconds_count{connector="shopify",method="WriteStock"}`, 3)
+}
+
+func TestQuarantinePerLinkIsReadAtScrapeTime(t *testing.T) {
+	m := New()
+	var mu sync.Mutex
+	counts := map[string]int{"webshop": 2, "pos": 0}
+	var fail error
+	m.SetQuarantineFunc(func(ctx context.Context) (map[string]int, error) {
+		if _, ok := ctx.Deadline(); !ok {
+			t.Error("quarantine callback got a context without a deadline")
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return counts, fail
+	})
+	got := scrape(t, m)
+	want(t, got, `shopbridge_quarantine_items{link="webshop"}`, 2)
+	want(t, got, `shopbridge_quarantine_items{link="pos"}`, 0)
+
+	// The operator drops both items: the link stays, at zero.
+	mu.Lock()
+	counts = map[string]int{}
+	mu.Unlock()
+	got = scrape(t, m)
+	want(t, got, `shopbridge_quarantine_items{link="webshop"}`, 0)
+
+	mu.Lock()
+	fail = errors.New("database is locked")
+	mu.Unlock()
+	got = scrape(t, m)
+	absent(t, got, "shopbridge_quarantine_items{")
+	want(t, got, `shopbridge_scrape_errors_total{what="quarantine"}`, 1)
+
+	mu.Lock()
+	fail = nil
+	mu.Unlock()
+	m.ForgetLink("pos")
+	got = scrape(t, m)
+	absent(t, got, `shopbridge_quarantine_items{link="pos"}`)
+	want(t, got, `shopbridge_quarantine_items{link="webshop"}`, 0)
 }
 
 func TestConnectorRestartsAndUpComeFromTheProcessList(t *testing.T) {

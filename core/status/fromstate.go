@@ -64,6 +64,37 @@ func (s *StateSource) Quarantine(ctx context.Context, after int64, limit int) ([
 	return s.db.ListQuarantine(ctx, state.QuarantineFilter{AfterID: after, Limit: limit})
 }
 
+// quarantinePage is how many quarantine rows one read of QuarantineCounts
+// takes.
+const quarantinePage = 500
+
+// QuarantineCounts counts the items waiting in quarantine per link, with 0
+// for every other link the store knows, for the metrics.
+func (s *StateSource) QuarantineCounts(ctx context.Context) (map[string]int, error) {
+	links, err := s.db.Links(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int, len(links))
+	for _, l := range links {
+		out[l.ID] = 0
+	}
+	var after int64
+	for {
+		items, err := s.db.ListQuarantine(ctx, state.QuarantineFilter{AfterID: after, Limit: quarantinePage})
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			out[it.Link]++
+			after = it.ID
+		}
+		if len(items) < quarantinePage {
+			return out, nil
+		}
+	}
+}
+
 // Retry re-enqueues a quarantined item and removes it, in one transaction.
 // Items the scheduler quarantined (their flow is a job kind) are re-enqueued
 // from their saved arguments; an order a flow quarantined (flow "orders",
