@@ -101,7 +101,10 @@ func run(ctx context.Context) error {
 	step("starting the sandboxes (Rackbeat, Shopify, Shopbox) with " + fmt.Sprint(*products) + " products")
 	sb := exec.Command(filepath.Join(*bin, "shopbridge-sandbox"), "--products", fmt.Sprint(*products),
 		"--locations", "2", "--prerequisites", "--json", "--stock-every", stockEvery.String(), "--rackbeat-rpm", fmt.Sprint(*rpm))
-	sb.Stderr = prefixed("sandbox")
+	// The sandbox's lines wait until the host runs, so they do not cut
+	// through the steps' output; its startup errors are printed at exit.
+	sandboxLines := &gate{}
+	sb.Stderr = gated("sandbox", sandboxLines)
 	out, err := sb.StdoutPipe()
 	if err != nil {
 		return err
@@ -114,6 +117,7 @@ func run(ctx context.Context) error {
 	defer func() {
 		// Normally stopped in order below; this covers the early returns.
 		_ = sandbox.stop(10 * time.Second)
+		sandboxLines.release("sandbox")
 	}()
 	var info sandboxInfo
 	if err := json.NewDecoder(out).Decode(&info); err != nil {
@@ -201,6 +205,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 	tRunning := time.Since(t0)
+	sandboxLines.release("sandbox")
 	fmt.Println(paint("1;32", fmt.Sprintf("%s%.1fs — status page %s/ (log in with the operator token in %s); metrics at %s/metrics; Ctrl-C stops everything",
 		RunningMarker, tRunning.Seconds(), base, tokenFile, base)))
 

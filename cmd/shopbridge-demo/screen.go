@@ -37,16 +37,58 @@ func say(format string, args ...any) {
 }
 
 // prefixed writes a child's output line by line under its name.
-func prefixed(name string) io.Writer {
+func prefixed(name string) io.Writer { return gated(name, nil) }
+
+// gated is prefixed, except that while g holds, lines wait in g instead of
+// cutting through the demo's own steps (the initial sync's progress bar).
+func gated(name string, g *gate) io.Writer {
 	r, w := io.Pipe()
 	go func() {
 		sc := bufio.NewScanner(r)
 		sc.Buffer(make([]byte, 64*1024), 1<<20)
 		for sc.Scan() {
-			fmt.Printf("%-7s │ %s\n", name, sc.Text())
+			if g == nil || !g.hold(sc.Text()) {
+				fmt.Printf("%-7s │ %s\n", name, sc.Text())
+			}
 		}
 	}()
 	return w
+}
+
+// gate holds a child's lines until release.
+type gate struct {
+	mu       sync.Mutex
+	released bool
+	held     []string
+}
+
+func (g *gate) hold(line string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.released {
+		g.held = append(g.held, line)
+	}
+	return !g.released
+}
+
+// release prints what was held under name: the stock moves as one count
+// (the host reads Rackbeat's stock when it starts, so they are not lost),
+// anything else as it was.
+func (g *gate) release(name string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	moves := 0
+	for _, l := range g.held {
+		if strings.HasPrefix(l, "rackbeat: stock of ") {
+			moves++
+			continue
+		}
+		fmt.Printf("%-7s │ %s\n", name, l)
+	}
+	if moves > 0 {
+		fmt.Printf("%-7s │ (stock moved %d times in Rackbeat before the host started)\n", name, moves)
+	}
+	g.held, g.released = nil, true
 }
 
 // watcher prints one line every few seconds with what has flowed, from the
