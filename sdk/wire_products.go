@@ -3,10 +3,12 @@ package sdk
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 
+	"github.com/shopspring/decimal"
 	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/encoding/protowire"
 )
@@ -51,10 +53,13 @@ var errInvalidUTF8 = errors.New("a string field is not valid UTF-8 (protobuf str
 // pageEncoder keeps the sizes of the nested messages of one page, computed
 // once before writing because each is written after its length.
 type pageEncoder struct {
-	sizes   []int
-	next    int
-	scratch []byte
-	bad     bool // a string is not valid UTF-8
+	sizes []int
+	next  int
+	// decs holds the page's decimal strings, formatted once while sizing
+	// (their lengths are queued in sizes) and copied when writing.
+	decs   []byte
+	decOff int
+	bad    bool // a string is not valid UTF-8
 }
 
 var encoderPool = sync.Pool{New: func() any { return &pageEncoder{} }}
@@ -62,7 +67,7 @@ var encoderPool = sync.Pool{New: func() any { return &pageEncoder{} }}
 func (m *productPageMsg) marshal() (mem.BufferSlice, error) {
 	e := encoderPool.Get().(*pageEncoder)
 	defer encoderPool.Put(e)
-	e.sizes, e.next, e.bad = e.sizes[:0], 0, false
+	e.sizes, e.next, e.decs, e.decOff, e.bad = e.sizes[:0], 0, e.decs[:0], 0, false
 	n := e.sizePage(&m.page)
 	if e.bad {
 		return nil, fmt.Errorf("product page after cursor %q: %w", m.page.Cursor, errInvalidUTF8)
@@ -149,22 +154,45 @@ func appendTS(b []byte, num protowire.Number, t time.Time) []byte {
 	return appendVarint(b, 2, uint64(int64(t.Nanosecond())))
 }
 
+// decimalSize formats d into e.decs while sizing and queues its length.
+func (e *pageEncoder) decimalSize(d decimal.Decimal) int {
+	start := len(e.decs)
+	e.decs = appendDecimal(e.decs, d)
+	n := len(e.decs) - start
+	e.sizes = append(e.sizes, n)
+	return n
+}
+
+// nextDecimal is the decimal string decimalSize formatted, in order.
+func (e *pageEncoder) nextDecimal() []byte {
+	n := e.pop()
+	d := e.decs[e.decOff : e.decOff+n]
+	e.decOff += n
+	return d
+}
+
+func strSize(s string) int {
+	if s == "" {
+		return 0
+	}
+	return 1 + protowire.SizeBytes(len(s))
+}
+
 // moneySize is the size of moneyToProto(m)'s message; -1 when absent.
 func (e *pageEncoder) moneySize(m Money) int {
 	if m.IsZero() {
 		return -1
 	}
-	e.scratch = appendDecimal(e.scratch[:0], m.Amount)
-	return 1 + protowire.SizeBytes(len(e.scratch)) + e.sizeStr(m.Currency)
+	return 1 + protowire.SizeBytes(e.decimalSize(m.Amount)) + e.sizeStr(m.Currency)
 }
 
 func (e *pageEncoder) appendMoney(b []byte, num protowire.Number, m Money) []byte {
-	n := e.moneySize(m)
-	if n < 0 {
+	if m.IsZero() {
 		return b
 	}
-	b = appendMsgHeader(b, num, n)
-	b = protowire.AppendBytes(protowire.AppendTag(b, 1, protowire.BytesType), e.scratch)
+	amount := e.nextDecimal()
+	b = appendMsgHeader(b, num, 1+protowire.SizeBytes(len(amount))+strSize(m.Currency))
+	b = protowire.AppendBytes(protowire.AppendTag(b, 1, protowire.BytesType), amount)
 	return appendStr(b, 2, m.Currency)
 }
 
@@ -186,17 +214,16 @@ func (e *pageEncoder) weightSize(w Weight) int {
 	if w.IsZero() {
 		return -1
 	}
-	e.scratch = appendDecimal(e.scratch[:0], w.Value)
-	return 1 + protowire.SizeBytes(len(e.scratch)) + sizeVarint(weightUnitNumber(w.Unit))
+	return 1 + protowire.SizeBytes(e.decimalSize(w.Value)) + sizeVarint(weightUnitNumber(w.Unit))
 }
 
 func (e *pageEncoder) appendWeight(b []byte, num protowire.Number, w Weight) []byte {
-	n := e.weightSize(w)
-	if n < 0 {
+	if w.IsZero() {
 		return b
 	}
-	b = appendMsgHeader(b, num, n)
-	b = protowire.AppendBytes(protowire.AppendTag(b, 1, protowire.BytesType), e.scratch)
+	value := e.nextDecimal()
+	b = appendMsgHeader(b, num, 1+protowire.SizeBytes(len(value))+sizeVarint(weightUnitNumber(w.Unit)))
+	b = protowire.AppendBytes(protowire.AppendTag(b, 1, protowire.BytesType), value)
 	return appendVarint(b, 2, weightUnitNumber(w.Unit))
 }
 
@@ -273,7 +300,7 @@ func (e *pageEncoder) appendProduct(b []byte, num protowire.Number, p *Product) 
 	b = appendTS(b, 9, p.UpdatedAt)
 	b = appendVarint(b, 10, boolVarint(p.IsBOM))
 	for _, l := range p.BOMLines {
-		b = appendMsgHeader(b, 11, e.sizeStr(l.SKU)+sizeVarint(uint64(l.Quantity)))
+		b = appendMsgHeader(b, 11, strSize(l.SKU)+sizeVarint(uint64(l.Quantity)))
 		b = appendStr(b, 1, l.SKU)
 		b = appendVarint(b, 2, uint64(l.Quantity))
 	}
@@ -369,6 +396,35 @@ type rawProduct struct {
 type pageDecoder struct {
 	raw rawProduct
 	blk []byte
+	// decimals remembers recently parsed amounts and weights. A catalogue
+	// repeats its price points, costs and weights, and a decimal.Decimal
+	// costs two allocations; Decimals are immutable, so products may
+	// share one.
+	decimals [256]cachedDecimal
+}
+
+type cachedDecimal struct {
+	s string
+	d decimal.Decimal
+}
+
+// decimal is parseDecimal(s) through d.decimals, a direct-mapped cache.
+func (d *pageDecoder) decimal(s string) (decimal.Decimal, error) {
+	h := uint32(2166136261) // FNV-1a
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint32(s[i])) * 16777619
+	}
+	c := &d.decimals[h%uint32(len(d.decimals))]
+	if c.s == s && s != "" {
+		return c.d, nil
+	}
+	v, err := parseDecimal(s)
+	if err == nil {
+		// A copy: s is a slice of the product's strings, which the cache
+		// must not keep alive.
+		*c = cachedDecimal{s: strings.Clone(s), d: v}
+	}
+	return v, err
 }
 
 var decoderPool = sync.Pool{New: func() any { return &pageDecoder{} }}
@@ -732,11 +788,11 @@ func (d *pageDecoder) convert() (Product, error) {
 	}
 	for i := range r.variants {
 		v := &r.variants[i]
-		price, ok := rawMoneyValue(s, v.price)
+		price, ok := d.moneyValue(s, v.price)
 		if !ok {
 			return bad(Invalid(fmt.Sprintf("variants[%d].price", i), "amount %q is not a decimal number", get(v.price.amount)))
 		}
-		cost, ok := rawMoneyValue(s, v.cost)
+		cost, ok := d.moneyValue(s, v.cost)
 		if !ok {
 			return bad(Invalid(fmt.Sprintf("variants[%d].cost", i), "amount %q is not a decimal number", get(v.cost.amount)))
 		}
@@ -744,7 +800,7 @@ func (d *pageDecoder) convert() (Product, error) {
 		if v.weight.set {
 			weight.Unit = weightUnitFromNumber(v.weight.unit)
 			if val := get(v.weight.value); val != "" {
-				dv, err := parseDecimal(val)
+				dv, err := d.decimal(val)
 				if err != nil {
 					return bad(Invalid(fmt.Sprintf("variants[%d].weight", i), "weight %q is not a decimal number", val))
 				}
@@ -763,7 +819,7 @@ func (d *pageDecoder) convert() (Product, error) {
 	return out, nil
 }
 
-func rawMoneyValue(s string, m rawMoney) (Money, bool) {
+func (d *pageDecoder) moneyValue(s string, m rawMoney) (Money, bool) {
 	if !m.set {
 		return Money{}, true
 	}
@@ -771,11 +827,11 @@ func rawMoneyValue(s string, m rawMoney) (Money, bool) {
 	if amount == "" {
 		return Money{Currency: cur}, true
 	}
-	d, err := parseDecimal(amount)
+	v, err := d.decimal(amount)
 	if err != nil {
 		return Money{}, false
 	}
-	return Money{Amount: d, Currency: cur}, true
+	return Money{Amount: v, Currency: cur}, true
 }
 
 func weightUnitFromNumber(n uint64) WeightUnit {

@@ -99,6 +99,33 @@ func procIO(pid int) (rchar, wchar int64) {
 	return rchar, wchar
 }
 
+// cpuMeter measures the CPU time the host (this process) and the connector
+// process spend on a benchmark (procCPU and selfCPU: scale_bench_test.go). On a shared machine the wall-clock rate
+// depends on what else runs; CPU per product does much less, and says what
+// two idle cores could do: 2 s of CPU per second, divided by the CPU both
+// processes spend per product.
+type cpuMeter struct {
+	pid        int
+	host, conn time.Duration
+}
+
+func startCPU(pid int) *cpuMeter {
+	return &cpuMeter{pid: pid, host: selfCPU(), conn: procCPU(pid)}
+}
+
+func (m *cpuMeter) report(b *testing.B, products int) {
+	host := selfCPU() - m.host
+	conn := procCPU(m.pid) - m.conn
+	if host <= 0 || conn <= 0 {
+		return
+	}
+	hostUS := float64(host.Microseconds()) / float64(products)
+	connUS := float64(conn.Microseconds()) / float64(products)
+	b.ReportMetric(hostUS, "host_cpu_µs/product")
+	b.ReportMetric(connUS, "connector_cpu_µs/product")
+	b.ReportMetric(2e6/(hostUS+connUS), "products/s_on_2_idle_cores")
+}
+
 func reportRate(b *testing.B, products int, el time.Duration, wire int64) {
 	rate := float64(products) / el.Seconds()
 	b.ReportMetric(rate, "products/s")
@@ -157,10 +184,12 @@ func benchReadGRPC(b *testing.B, pageSize int) {
 	_, w0 := procIO(pid)
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := startCPU(pid)
 	start := time.Now()
 	n := readAll(b, l, pageSize)
 	el := time.Since(start)
 	b.StopTimer()
+	cpu.report(b, n)
 	_, w1 := procIO(pid)
 	if n != b.N {
 		b.Fatalf("read %d products, want %d", n, b.N)
@@ -180,6 +209,7 @@ func BenchmarkBoundaryWrite(b *testing.B) {
 		}
 		b.ReportAllocs()
 		b.ResetTimer()
+		cpu := startCPU(pid)
 		start := time.Now()
 		for done := 0; done < b.N; done += batch {
 			res, err := w.WriteProducts(ctx, writes[:min(batch, b.N-done)])
@@ -192,6 +222,7 @@ func BenchmarkBoundaryWrite(b *testing.B) {
 		}
 		el := time.Since(start)
 		b.StopTimer()
+		cpu.report(b, b.N)
 		var wire int64
 		if pid > 0 {
 			r1, _ := procIO(pid)
