@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/shopbridge/shopbridge/config"
 	"github.com/shopbridge/shopbridge/core/state"
@@ -28,6 +29,10 @@ type ReloadReport struct {
 type LinkMove struct {
 	Link     string
 	From, To string // connector versions
+	// Drain is how long the link's jobs in flight took to finish; Swap how
+	// long opening it on the new version and closing it on the old took.
+	// New jobs of the link waited in the queue for both.
+	Drain, Swap time.Duration
 }
 
 // String is the report on one line.
@@ -129,12 +134,15 @@ func (h *Host) reload(ctx context.Context, newCfg *config.Config) (ReloadReport,
 			continue
 		}
 		_, from := l.plugin.Connector()
+		began := time.Now()
 		if err := h.sched.Drain(ctx, nl.ID); err != nil {
 			h.sched.Resume(nl.ID)
 			return rep, fmt.Errorf("reload: link %s: %w", nl.ID, err)
 		}
+		drained := time.Now()
 		err := h.plugins.Swap(ctx, nl.ID, nl.ConnectorConstraint)
 		h.sched.Resume(nl.ID)
+		held := LinkMove{Link: nl.ID, From: from, Drain: drained.Sub(began), Swap: time.Since(drained)}
 		if err != nil {
 			return rep, fmt.Errorf("reload: link %s stays on connector %s %s: %w", nl.ID, nl.ConnectorName, from, err)
 		}
@@ -147,8 +155,12 @@ func (h *Host) reload(ctx context.Context, newCfg *config.Config) (ReloadReport,
 			rep.Retargeted = append(rep.Retargeted, nl.ID)
 			continue
 		}
-		rep.Moved = append(rep.Moved, LinkMove{Link: nl.ID, From: from, To: to})
-		h.log.Info("link moved to another connector version", "link", nl.ID, "from", from, "to", to)
+		held.To = to
+		rep.Moved = append(rep.Moved, held)
+		// How long the link's jobs were held is what an operator weighs
+		// against the next swap: the drain waits for its longest job.
+		h.log.Info("link moved to another connector version", "link", nl.ID, "from", from, "to", to,
+			"drain", held.Drain.Round(time.Millisecond), "swap", held.Swap.Round(time.Millisecond))
 	}
 	return rep, nil
 }
