@@ -138,7 +138,8 @@ func (h *Host) quarantinedSince(ctx context.Context, job schedule.Job, start tim
 		}
 		for _, it := range items {
 			if it.Key == job.Key {
-				return !it.UpdatedAt.Before(start.Add(-time.Millisecond))
+				// The store keeps microseconds.
+				return !it.UpdatedAt.Before(start.Truncate(time.Microsecond))
 			}
 			after = it.ID
 		}
