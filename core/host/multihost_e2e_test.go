@@ -151,7 +151,7 @@ links:
 
 	victim := -1
 	killAt := run.orders / 2
-	var killed time.Time
+	var killed, killedDB time.Time // killedDB on the database's clock, which River's timestamps use
 	var long heldJob
 	heldAtKill := 0
 	for i := 0; i < run.orders; i++ {
@@ -175,6 +175,7 @@ links:
 			time.Sleep(500 * time.Millisecond)
 			hosts[victim].kill(true)
 			killed = time.Now()
+			killedDB = pgNow(t, dsn)
 			rb.Faults().Clear()
 			heldAtKill = runningJobs(t, dsn)
 			t.Logf("killed host %d (%s) while it ran %s job %d and held %d jobs in all", victim, long.client, long.kind, long.id, heldAtKill)
@@ -200,26 +201,34 @@ links:
 	defer db.Close()
 	// The reconciliation the dead host held must run to its end on a
 	// survivor. Without heartbeats it stayed "running" for its six-hour
-	// timeout and no host reconciled the link meanwhile; a minute is a
-	// generous bound for DeadAfter (5 s) and one sweep.
+	// timeout and no host reconciled the link meanwhile. The job's own
+	// timestamps say when a survivor took it, whenever this looks; a minute
+	// is a generous bound for DeadAfter (5 s) and one sweep.
 	var tookOver time.Duration
-	for deadline := killed.Add(time.Minute); ; {
+	for deadline := time.Now().Add(time.Minute); ; {
 		var st, by string
+		var attempted, finalized *time.Time
 		err := db.PgxPool().QueryRow(context.Background(),
-			`SELECT state, attempted_by[array_upper(attempted_by, 1)] FROM river_job WHERE id = $1`, long.id).Scan(&st, &by)
+			`SELECT state, attempted_by[array_upper(attempted_by, 1)], attempted_at, finalized_at FROM river_job WHERE id = $1`, long.id).Scan(&st, &by, &attempted, &finalized)
 		if err != nil {
 			t.Fatalf("read the reconciliation job %d: %v", long.id, err)
 		}
-		if st == "completed" && by != long.client {
-			tookOver = time.Since(killed)
-			t.Logf("the dead host's %s (job %d) ran to its end on %s, %s after the kill", long.kind, long.id, by, tookOver.Round(100*time.Millisecond))
+		if st == "completed" && by != long.client && attempted != nil && finalized != nil {
+			tookOver = attempted.Sub(killedDB)
+			t.Logf("the dead host's %s (job %d) was taken over by %s %s after the kill and ran to its end %s after the kill",
+				long.kind, long.id, by, tookOver.Round(100*time.Millisecond), finalized.Sub(killedDB).Round(100*time.Millisecond))
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the dead host's %s (job %d) is %s, last taken by %s, a minute after the kill; want it completed on a surviving host", long.kind, long.id, st, by)
+			t.Fatalf("the dead host's %s (job %d) is %s, last taken by %s, %s after the kill; want it completed on a surviving host",
+				long.kind, long.id, st, by, time.Since(killed).Round(time.Second))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	if tookOver > time.Minute {
+		t.Fatalf("the dead host's %s was taken over %s after the kill; want it within a minute", long.kind, tookOver.Round(time.Second))
+	}
+
 	var o outcome
 	for deadline := time.Now().Add(settleFor); ; {
 		o = outcome{}
@@ -310,6 +319,20 @@ func waitForLongJob(t *testing.T, dsn, kind string, since time.Time, limit time.
 	}
 	t.Fatalf("no %s job was running within %s", kind, limit)
 	return heldJob{}
+}
+
+// pgNow reads the database's clock.
+func pgNow(t *testing.T, dsn string) time.Time {
+	db, err := state.Open(context.Background(), state.Options{Driver: state.DriverPostgres, DSN: dsn, Logger: hclog.NewNullLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var now time.Time
+	if err := db.PgxPool().QueryRow(context.Background(), `SELECT now()`).Scan(&now); err != nil {
+		t.Fatal(err)
+	}
+	return now
 }
 
 // runningJobs counts River jobs in the running state.
