@@ -5,6 +5,13 @@
 // exhaust their attempts, and transactional enqueueing so that a state change
 // and the job it causes commit together.
 //
+// On PostgreSQL several hosts share the queue. Each scheduler writes a
+// heartbeat row (table scheduler_heartbeats, the database's clock) under its
+// River client id, and every scheduler sweeps: the running jobs of a client
+// whose heartbeat is older than Options.DeadAfter are made available to the
+// live hosts, whatever their timeout, so a host killed in the middle of a
+// six-hour reconciliation blocks nothing for more than about DeadAfter.
+//
 // Flows stay plain Go: the host registers one handler per kind with Handle,
 // and a handler receives a Job with the raw JSON arguments.
 package schedule
