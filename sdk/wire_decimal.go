@@ -57,10 +57,25 @@ func decimalString(d decimal.Decimal) string {
 // straight into the message this way.
 func appendDecimal(b []byte, d decimal.Decimal) []byte {
 	exp := d.Exponent()
-	if exp >= 0 || exp < -18 || !decimal.TrimTrailingZeros || decimal.UseScientificNotation || d.NumDigits() > 18 {
+	if exp > 18 || exp < -18 || !decimal.TrimTrailingZeros || decimal.UseScientificNotation || d.NumDigits() > 18 {
 		return append(b, d.String()...)
 	}
 	c := d.CoefficientInt64()
+	if exp >= 0 {
+		// Whole numbers print with their exponent's zeros (5e3 is "5000"),
+		// zero as "0".
+		if c == 0 {
+			return append(b, '0')
+		}
+		if d.NumDigits()+int(exp) > 18 {
+			return append(b, d.String()...)
+		}
+		b = strconv.AppendInt(b, c, 10)
+		for range exp {
+			b = append(b, '0')
+		}
+		return b
+	}
 	// Trimming trailing zeros of the fraction is what String does.
 	for exp < 0 && c%10 == 0 {
 		c /= 10

@@ -35,6 +35,13 @@ func TestDecimalFastPathsMatchDecimalPackage(t *testing.T) {
 			t.Fatalf("decimalString(%q) = %q, want %q", s, decimalString(want), want.String())
 		}
 	}
+	for e := range int32(20) {
+		for _, c := range []int64{0, 1, -7, 180, 999999999999999999, -123456789012345678} {
+			if d := decimal.New(c, e); decimalString(d) != d.String() {
+				t.Fatalf("decimalString(%s) = %q", d.String(), decimalString(d))
+			}
+		}
+	}
 	for _, d := range []decimal.Decimal{decimal.New(5, 3), decimal.New(-12345, -3), decimal.New(1, -20), decimal.RequireFromString("123456789012345678901234.5")} {
 		if decimalString(d) != d.String() {
 			t.Fatalf("decimalString(%s) = %q", d.String(), decimalString(d))

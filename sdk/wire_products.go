@@ -345,8 +345,8 @@ func (e *pageEncoder) appendVariant(b []byte, num protowire.Number, v *Variant) 
 
 // ---- decoding ----
 
-// span is a string of the product being decoded, as offsets into
-// pageDecoder.blk.
+// span is a string of the product being decoded, as offsets into the
+// product's encoding (pageDecoder.base).
 type span struct{ lo, hi int }
 
 type rawMoney struct {
@@ -391,40 +391,42 @@ type rawProduct struct {
 	attrs                                       []rawEntry
 }
 
-// pageDecoder reads one product at a time into raw, copying its strings
-// into blk; the product's strings are then one allocation, sliced.
+// pageDecoder reads one product at a time into raw. Its strings are
+// offsets into the product's encoding, which is copied into one string
+// they are sliced from: one allocation and one copy per product.
 type pageDecoder struct {
-	raw rawProduct
-	blk []byte
-	// decimals remembers recently parsed amounts and weights. A catalogue
-	// repeats its price points, costs and weights, and a decimal.Decimal
-	// costs two allocations; Decimals are immutable, so products may
-	// share one.
-	decimals [256]cachedDecimal
+	raw  rawProduct
+	base []byte
+	// decimals remembers the amounts and weights parsed lately. A
+	// catalogue repeats its price points, costs and weights, and a
+	// decimal.Decimal costs two allocations; Decimals are immutable, so
+	// products may share one.
+	decimals map[string]decimal.Decimal
 }
 
-type cachedDecimal struct {
-	s string
-	d decimal.Decimal
-}
+// maxCachedDecimals bounds pageDecoder.decimals (about 100 KiB); when it
+// is full it starts again, so a catalogue of many distinct amounts costs
+// little more than parsing them.
+const maxCachedDecimals = 2048
 
-// decimal is parseDecimal(s) through d.decimals, a direct-mapped cache.
+// decimal is parseDecimal(s) through d.decimals.
 func (d *pageDecoder) decimal(s string) (decimal.Decimal, error) {
-	h := uint32(2166136261) // FNV-1a
-	for i := 0; i < len(s); i++ {
-		h = (h ^ uint32(s[i])) * 16777619
-	}
-	c := &d.decimals[h%uint32(len(d.decimals))]
-	if c.s == s && s != "" {
-		return c.d, nil
+	if v, ok := d.decimals[s]; ok {
+		return v, nil
 	}
 	v, err := parseDecimal(s)
-	if err == nil {
-		// A copy: s is a slice of the product's strings, which the cache
-		// must not keep alive.
-		*c = cachedDecimal{s: strings.Clone(s), d: v}
+	if err != nil {
+		return v, err
 	}
-	return v, err
+	if d.decimals == nil {
+		d.decimals = make(map[string]decimal.Decimal)
+	} else if len(d.decimals) >= maxCachedDecimals {
+		clear(d.decimals)
+	}
+	// A copy: s is a slice of the product's strings, which the cache must
+	// not keep alive.
+	d.decimals[strings.Clone(s)] = v
+	return v, nil
 }
 
 var decoderPool = sync.Pool{New: func() any { return &pageDecoder{} }}
@@ -475,6 +477,7 @@ func (m *productPageMsg) unmarshal(b []byte) error {
 		rest = r
 	}
 	m.page.Items = make([]Product, 0, count)
+	defer func() { d.base = nil }() // the pool must not keep gRPC's buffer
 	for len(b) > 0 {
 		num, typ, v, x, rest, err := field(b)
 		if err != nil {
@@ -509,13 +512,14 @@ func (m *productPageMsg) unmarshal(b []byte) error {
 	return nil
 }
 
+// str is v's place in d.base. Every slice the parser hands out ends where
+// d.base's capacity ends, so the difference of capacities is the offset.
 func (d *pageDecoder) str(v []byte) (span, error) {
 	if !utf8.Valid(v) {
 		return span{}, errInvalidUTF8
 	}
-	lo := len(d.blk)
-	d.blk = append(d.blk, v...)
-	return span{lo, len(d.blk)}, nil
+	lo := cap(d.base) - cap(v)
+	return span{lo, lo + len(v)}, nil
 }
 
 // strField stores a string field's value in *dst when the wire type is
@@ -535,7 +539,7 @@ func (d *pageDecoder) strField(typ protowire.Type, v []byte, dst *span) error {
 // product parses one Product into d.raw.
 func (d *pageDecoder) product(b []byte) error {
 	r := &d.raw
-	d.blk = d.blk[:0]
+	d.base = b
 	*r = rawProduct{variants: r.variants[:0], bom: r.bom[:0], attrs: r.attrs[:0]}
 	for len(b) > 0 {
 		num, typ, v, x, rest, err := field(b)
@@ -775,7 +779,7 @@ func entriesMap(s string, es []rawEntry) map[string]string {
 // the same bytes, with the same errors.
 func (d *pageDecoder) convert() (Product, error) {
 	r := &d.raw
-	s := string(d.blk)
+	s := string(d.base)
 	get := func(sp span) string { return s[sp.lo:sp.hi] }
 	out := Product{
 		ID: get(r.id), Title: get(r.title), Description: get(r.desc), Category: get(r.cat),
