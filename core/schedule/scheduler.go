@@ -655,14 +655,16 @@ func (s *Scheduler) track(ctx context.Context) (context.Context, func()) {
 }
 
 // cancelRunning cancels every job running on this host with cause and says
-// how many there were.
+// how many it cancelled; a job already cancelled is not counted again.
 func (s *Scheduler) cancelRunning(cause error) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, cancel := range s.running {
+	n := len(s.running)
+	for k, cancel := range s.running {
 		cancel(cause)
+		delete(s.running, k)
 	}
-	return len(s.running)
+	return n
 }
 
 // worker adapts River's typed worker to the scheduler's handlers.
