@@ -18,11 +18,12 @@ import (
 // RemoteConnector is the host's handle on a connector process speaking
 // protocol version 1. Connector authors do not need it.
 type RemoteConnector struct {
-	c pb.ConnectorServiceClient
+	c  pb.ConnectorServiceClient
+	cc grpc.ClientConnInterface
 }
 
 func newRemote(cc *grpc.ClientConn) *RemoteConnector {
-	return &RemoteConnector{c: pb.NewConnectorServiceClient(cc)}
+	return &RemoteConnector{c: pb.NewConnectorServiceClient(cc), cc: cc}
 }
 
 // fromStatus turns a gRPC status back into an *Error with its class. A
@@ -74,12 +75,13 @@ func (r *RemoteConnector) OpenLink(ctx context.Context, linkID string, settings 
 	if err != nil {
 		return nil, fromStatus(err)
 	}
-	return &RemoteLink{c: r.c, id: linkID, account: res.Account}, nil
+	return &RemoteLink{c: r.c, cc: r.cc, id: linkID, account: res.Account}, nil
 }
 
 // RemoteLink is an open link in a connector process.
 type RemoteLink struct {
 	c       pb.ConnectorServiceClient
+	cc      grpc.ClientConnInterface
 	id      string
 	account string
 }
@@ -205,13 +207,9 @@ func (l *RemoteLink) ReadProducts(ctx context.Context, req ReadRequest, emit fun
 
 // WriteProducts sends a batch of product writes.
 func (l *RemoteLink) WriteProducts(ctx context.Context, writes []ProductWrite) ([]ProductWriteResult, error) {
-	req := &pb.WriteProductsRequest{LinkId: l.id, Items: make([]*pb.ProductWrite, len(writes))}
-	for i := range writes {
-		w := &writes[i]
-		req.Items[i] = &pb.ProductWrite{Key: w.Key, Product: productToProto(&w.Product), IdempotencyKey: w.IdempotencyKey, Fields: w.Fields}
-	}
-	res, err := l.c.WriteProducts(ctx, req)
-	if err != nil {
+	// wireCodec writes the request straight from writes.
+	res := new(pb.WriteProductsResponse)
+	if err := l.cc.Invoke(ctx, pb.ConnectorService_WriteProducts_FullMethodName, &writeProductsMsg{linkID: l.id, writes: writes}, res, forceCodec); err != nil {
 		return nil, fromStatus(err)
 	}
 	out := make([]ProductWriteResult, len(res.Results))

@@ -33,14 +33,20 @@ func init() { encoding.RegisterCodecV2(theCodec) }
 func (wireCodec) Name() string { return grpcproto.Name }
 
 func (c wireCodec) Marshal(v any) (mem.BufferSlice, error) {
-	if m, ok := v.(*productPageMsg); ok {
+	switch m := v.(type) {
+	case *productPageMsg:
+		return m.marshal()
+	case *writeProductsMsg:
 		return m.marshal()
 	}
 	return c.fallback.Marshal(v)
 }
 
+// message is what wireCodec reads without the generated messages.
+type message interface{ unmarshal([]byte) error }
+
 func (c wireCodec) Unmarshal(data mem.BufferSlice, v any) error {
-	if m, ok := v.(*productPageMsg); ok {
+	if m, ok := v.(message); ok {
 		if len(data) == 1 {
 			return m.unmarshal(data[0].ReadOnlyData())
 		}

@@ -494,7 +494,7 @@ func (m *productPageMsg) unmarshal(b []byte) error {
 			}
 			p, err := d.convert()
 			if err != nil {
-				m.err = err
+				m.err = fmt.Errorf("connector sent a bad product %q: %w", d.base[d.raw.id.lo:d.raw.id.hi], err)
 				continue
 			}
 			m.page.Items = append(m.page.Items, p)
@@ -787,9 +787,7 @@ func (d *pageDecoder) convert() (Product, error) {
 		UpdatedAt: r.updated.time(), IsBOM: r.isBOM, Attributes: entriesMap(s, r.attrs),
 		Variants: make([]Variant, len(r.variants)),
 	}
-	bad := func(err error) (Product, error) {
-		return Product{}, fmt.Errorf("connector sent a bad product %q: %w", out.ID, err)
-	}
+	bad := func(err error) (Product, error) { return Product{}, err }
 	for i := range r.variants {
 		v := &r.variants[i]
 		price, ok := d.moneyValue(s, v.price)

@@ -382,3 +382,139 @@ func dialServer(t *testing.T, register func(*grpc.Server)) *RemoteConnector {
 	t.Cleanup(func() { cc.Close(); s.Stop() })
 	return newRemote(cc)
 }
+
+func randWrites(rng *rand.Rand) []ProductWrite {
+	ws := make([]ProductWrite, rng.Intn(5))
+	for i := range ws {
+		ws[i] = ProductWrite{Key: randString(rng), Product: randProduct(rng), IdempotencyKey: randString(rng)}
+		for range rng.Intn(3) {
+			ws[i].Fields = append(ws[i].Fields, randString(rng))
+		}
+	}
+	return ws
+}
+
+// writesToProto is the request the host sent before the codec.
+func writesToProto(link string, ws []ProductWrite) *pb.WriteProductsRequest {
+	req := &pb.WriteProductsRequest{LinkId: link}
+	for i := range ws {
+		w := &ws[i]
+		req.Items = append(req.Items, &pb.ProductWrite{Key: w.Key, Product: productToProto(&w.Product), IdempotencyKey: w.IdempotencyKey, Fields: w.Fields})
+	}
+	return req
+}
+
+// writesFromProto is what the server read before the codec.
+func writesFromProto(b []byte) (string, []ProductWrite, error, error) {
+	var req pb.WriteProductsRequest
+	if err := proto.Unmarshal(b, &req); err != nil {
+		return "", nil, err, nil
+	}
+	var out []ProductWrite
+	for i, it := range req.Items {
+		p := Product{}
+		if it.Product != nil {
+			var err error
+			if p, err = productFromProto(it.Product); err != nil {
+				return "", nil, nil, fmt.Errorf("items[%d]: %w", i, err)
+			}
+		}
+		out = append(out, ProductWrite{Key: it.Key, Product: p, IdempotencyKey: it.IdempotencyKey, Fields: it.Fields})
+	}
+	return req.LinkId, out, nil, nil
+}
+
+func TestWriteRequestCodecMatchesProtobufGo(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	for i := range 2000 {
+		link, ws := randString(rng), randWrites(rng)
+		bs, err := (&writeProductsMsg{linkID: link, writes: ws}).marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := bs.Materialize()
+		bs.Free()
+		want := writesToProto(link, ws)
+		var got pb.WriteProductsRequest
+		if err := proto.Unmarshal(b, &got); err != nil || !proto.Equal(&got, want) {
+			t.Fatalf("request %d: protobuf-go reads %v (%v), want %v", i, &got, err, want)
+		}
+		pbBytes, _ := proto.Marshal(want)
+		checkSameWrites(t, pbBytes)
+	}
+	// A product field given twice is merged; a write without a product is
+	// an empty product.
+	p1, _ := proto.Marshal(&pb.Product{Id: "a", Variants: []*pb.Variant{{Sku: "1"}}})
+	p2, _ := proto.Marshal(&pb.Product{Title: "t", Variants: []*pb.Variant{{Sku: "2"}}})
+	item := protowire.AppendBytes(protowire.AppendTag(nil, 2, protowire.BytesType), p1)
+	item = protowire.AppendBytes(protowire.AppendTag(item, 2, protowire.BytesType), p2)
+	req := protowire.AppendBytes(protowire.AppendTag(nil, 2, protowire.BytesType), item)
+	req = protowire.AppendBytes(protowire.AppendTag(req, 2, protowire.BytesType), protowire.AppendString(protowire.AppendTag(nil, 1, protowire.BytesType), "k"))
+	checkSameWrites(t, req)
+	good, _ := proto.Marshal(writesToProto("l", []ProductWrite{{Key: "k", Product: sampleProduct()}}))
+	for i := range good {
+		checkSameWrites(t, good[:i])
+	}
+}
+
+func checkSameWrites(t *testing.T, b []byte) {
+	t.Helper()
+	link, want, wireErr, convErr := writesFromProto(b)
+	var got writeProductsMsg
+	err := got.unmarshal(b)
+	if (err != nil) != (wireErr != nil) {
+		t.Fatalf("% x: codec error %v, protobuf-go error %v", b, err, wireErr)
+	}
+	if err != nil {
+		return
+	}
+	if (got.err != nil) != (convErr != nil) || (convErr != nil && got.err.Error() != convErr.Error()) {
+		t.Fatalf("% x: codec says %v, the generated path says %v", b, got.err, convErr)
+	}
+	if got.err == nil && (got.linkID != link || !reflect.DeepEqual(got.writes, want)) {
+		t.Fatalf("% x: codec reads %q %+v, want %q %+v", b, got.linkID, got.writes, link, want)
+	}
+}
+
+// oldWriter answers WriteProducts as a connector built before the codec.
+type oldWriter struct {
+	oldServer
+	got *pb.WriteProductsRequest
+}
+
+func (s *oldWriter) WriteProducts(_ context.Context, req *pb.WriteProductsRequest) (*pb.WriteProductsResponse, error) {
+	s.got = req
+	return &pb.WriteProductsResponse{Results: []*pb.ProductWriteResult{{Key: req.Items[0].Key, Product: &pb.Product{Id: "new"}}}}, nil
+}
+
+func TestProductWritesCrossOldAndNewPeers(t *testing.T) {
+	ws := []ProductWrite{{Key: "k1", Product: sampleProduct(), IdempotencyKey: "i1", Fields: []string{FieldTitle, FieldPrice}}}
+	old := &oldWriter{}
+	r := dialServer(t, func(s *grpc.Server) { pb.RegisterConnectorServiceServer(s, old) })
+	l, err := r.OpenLink(context.Background(), "l", json.RawMessage(`{}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.WriteProducts(context.Background(), ws)
+	if err != nil || len(res) != 1 || res[0].Product.ID != "new" {
+		t.Fatalf("new host writing to an old connector: %+v %v", res, err)
+	}
+	if want := writesToProto("l", ws); !proto.Equal(old.got, want) {
+		t.Fatalf("old connector received %v, want %v", old.got, want)
+	}
+
+	m := &memConnector{caps: []Capability{CapProductsWrite}}
+	nr := dial(t, m)
+	if _, err := nr.OpenLink(context.Background(), "l", json.RawMessage(`{"shop":"s"}`), nil); err != nil {
+		t.Fatal(err)
+	}
+	// The generated client is what an old host sends with.
+	if _, err := nr.c.WriteProducts(context.Background(), writesToProto("l", ws)); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := proto.Marshal(writesToProto("l", ws))
+	_, want, _, _ := writesFromProto(b) // what a connector read before the codec
+	if !reflect.DeepEqual(m.written, want) {
+		t.Fatalf("new connector received %+v from an old host, want %+v", m.written, want)
+	}
+}

@@ -30,7 +30,7 @@ func registerServer(s *grpc.Server, c Connector, log hclog.Logger) {
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
-	pb.RegisterConnectorServiceServer(s, &server{impl: c, desc: c.Describe(), log: log, links: map[string]Link{}})
+	s.RegisterService(serviceDesc(), &server{impl: c, desc: c.Describe(), log: log, links: map[string]Link{}})
 }
 
 // capabilityInterfaces says which interface each capability requires, so a
@@ -229,21 +229,31 @@ func (s *server) ReadProducts(req *pb.ReadProductsRequest, stream grpc.ServerStr
 }
 
 func (s *server) WriteProducts(ctx context.Context, req *pb.WriteProductsRequest) (*pb.WriteProductsResponse, error) {
-	l, err := capable[ProductWriter](s, req.LinkId, CapProductsWrite)
-	if err != nil {
-		return nil, err
-	}
 	writes := make([]ProductWrite, len(req.Items))
 	for i, it := range req.Items {
 		p := Product{}
 		if it.Product != nil {
+			var err error
 			if p, err = productFromProto(it.Product); err != nil {
 				return nil, toStatus(fmt.Errorf("items[%d]: %w", i, err))
 			}
 		}
 		writes[i] = ProductWrite{Key: it.Key, Product: p, IdempotencyKey: it.IdempotencyKey, Fields: it.Fields}
 	}
-	results, err := l.WriteProducts(ctx, writes)
+	return s.writeProducts(ctx, &writeProductsMsg{linkID: req.LinkId, writes: writes})
+}
+
+// writeProducts serves a WriteProducts request read by wireCodec
+// (writeProductsHandler) or, without it, converted by WriteProducts.
+func (s *server) writeProducts(ctx context.Context, req *writeProductsMsg) (*pb.WriteProductsResponse, error) {
+	l, err := capable[ProductWriter](s, req.linkID, CapProductsWrite)
+	if err != nil {
+		return nil, err
+	}
+	if req.err != nil {
+		return nil, toStatus(req.err)
+	}
+	results, err := l.WriteProducts(ctx, req.writes)
 	if err != nil {
 		return nil, toStatus(err)
 	}
