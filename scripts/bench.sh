@@ -45,6 +45,7 @@ B="$GO test -run ^$ -timeout 20m"
 run boundary $B -bench Boundary -benchtime 500000x ./core/plugin/
 run inprocess $B -bench InProcess -benchtime 500000x ./sdk/internal/benchconnector/
 run protobuf $B -bench ProtoPage ./sdk/internal/benchconnector/
+run codec $B -bench ProductCodec ./sdk/
 
 # 2. Rate limits: Shopify on a shared clock and in real time, Rackbeat.
 run shopify-ratelimit $B -bench RateLimit -benchtime 1x ./plugins/shopify/

@@ -441,6 +441,19 @@ func wireErr(n int) error {
 // length-delimited fields and x the value of varints. Other wire types are
 // consumed and returned as skip.
 func field(b []byte) (num protowire.Number, typ protowire.Type, v []byte, x uint64, rest []byte, err error) {
+	// The fast path: every field of these messages has a one-byte tag,
+	// and most values are short strings or small varints.
+	if len(b) >= 2 && b[0] < 0x80 && b[0]>>3 != 0 && b[1] < 0x80 {
+		num, typ = protowire.Number(b[0]>>3), protowire.Type(b[0]&7)
+		switch typ {
+		case protowire.BytesType:
+			if end := 2 + int(b[1]); end <= len(b) {
+				return num, typ, b[2:end], 0, b[end:], nil
+			}
+		case protowire.VarintType:
+			return num, typ, nil, uint64(b[1]), b[2:], nil
+		}
+	}
 	num, typ, n := protowire.ConsumeTag(b)
 	if n < 0 {
 		return 0, 0, nil, 0, nil, wireErr(n)
