@@ -207,24 +207,16 @@ func (l *RemoteLink) ReadProducts(ctx context.Context, req ReadRequest, emit fun
 
 // WriteProducts sends a batch of product writes.
 func (l *RemoteLink) WriteProducts(ctx context.Context, writes []ProductWrite) ([]ProductWriteResult, error) {
-	// wireCodec writes the request straight from writes.
-	res := new(pb.WriteProductsResponse)
+	// wireCodec writes the request straight from writes and reads the
+	// answer straight into results.
+	res := new(writeResultsMsg)
 	if err := l.cc.Invoke(ctx, pb.ConnectorService_WriteProducts_FullMethodName, &writeProductsMsg{linkID: l.id, writes: writes}, res, forceCodec); err != nil {
 		return nil, fromStatus(err)
 	}
-	out := make([]ProductWriteResult, len(res.Results))
-	for i, r := range res.Results {
-		out[i] = ProductWriteResult{Key: r.Key, Err: errorFromProto(r.Error)}
-		if r.Product != nil {
-			p, err := productFromProto(r.Product)
-			if err != nil {
-				out[i].Err = AsError(fmt.Errorf("connector answered a bad product: %w", err))
-				continue
-			}
-			out[i].Product = p
-		}
+	if res.results == nil {
+		return []ProductWriteResult{}, nil
 	}
-	return out, nil
+	return res.results, nil
 }
 
 // ReadOrders streams order pages from the connector.

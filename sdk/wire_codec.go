@@ -38,6 +38,8 @@ func (c wireCodec) Marshal(v any) (mem.BufferSlice, error) {
 		return m.marshal()
 	case *writeProductsMsg:
 		return m.marshal()
+	case *writeResultsMsg:
+		return m.marshal()
 	}
 	return c.fallback.Marshal(v)
 }

@@ -509,12 +509,103 @@ func TestProductWritesCrossOldAndNewPeers(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The generated client is what an old host sends with.
-	if _, err := nr.c.WriteProducts(context.Background(), writesToProto("l", ws)); err != nil {
+	ans, err := nr.c.WriteProducts(context.Background(), writesToProto("l", ws))
+	if err != nil {
 		t.Fatal(err)
+	}
+	if len(ans.Results) != 1 || ans.Results[0].Key != "k1" || ans.Results[0].Product.GetId() != "p0" || ans.Results[0].Product.Variants[0].Price.GetAmount() != "125" {
+		t.Fatalf("old host read the answer %v", ans)
 	}
 	b, _ := proto.Marshal(writesToProto("l", ws))
 	_, want, _, _ := writesFromProto(b) // what a connector read before the codec
 	if !reflect.DeepEqual(m.written, want) {
 		t.Fatalf("new connector received %+v from an old host, want %+v", m.written, want)
+	}
+}
+
+func randResults(rng *rand.Rand) []ProductWriteResult {
+	rs := make([]ProductWriteResult, rng.Intn(5))
+	for i := range rs {
+		rs[i] = ProductWriteResult{Key: randString(rng), Product: randProduct(rng)}
+		if rng.Intn(3) == 0 {
+			classes := []Class{ClassUnknown, ClassRetryable, ClassRateLimited, ClassInvalid, ClassNotFound, ClassConflict, ClassUnauthenticated, ClassUnsupported}
+			rs[i].Err = &Error{Class: classes[rng.Intn(len(classes))], Message: randString(rng), Field: randString(rng), Code: randString(rng),
+				RetryAfter: time.Duration(rng.Int63n(5e9))}
+		}
+	}
+	return rs
+}
+
+// resultsFromProto is what RemoteLink read before the codec.
+func resultsFromProto(b []byte) ([]ProductWriteResult, error) {
+	var res pb.WriteProductsResponse
+	if err := proto.Unmarshal(b, &res); err != nil {
+		return nil, err
+	}
+	out := make([]ProductWriteResult, len(res.Results))
+	for i, r := range res.Results {
+		out[i] = ProductWriteResult{Key: r.Key, Err: errorFromProto(r.Error)}
+		if r.Product != nil {
+			p, err := productFromProto(r.Product)
+			if err != nil {
+				out[i].Err = AsError(fmt.Errorf("connector answered a bad product: %w", err))
+				continue
+			}
+			out[i].Product = p
+		}
+	}
+	return out, nil
+}
+
+func TestWriteResultCodecMatchesProtobufGo(t *testing.T) {
+	rng := rand.New(rand.NewSource(12))
+	for i := range 2000 {
+		rs := randResults(rng)
+		want := &pb.WriteProductsResponse{}
+		for j := range rs {
+			want.Results = append(want.Results, &pb.ProductWriteResult{Key: rs[j].Key, Product: productToProto(&rs[j].Product), Error: errorToProto(rs[j].Err)})
+		}
+		bs, err := (&writeResultsMsg{results: rs}).marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := bs.Materialize()
+		bs.Free()
+		var got pb.WriteProductsResponse
+		if err := proto.Unmarshal(b, &got); err != nil || !proto.Equal(&got, want) {
+			t.Fatalf("answer %d: protobuf-go reads %v (%v), want %v", i, &got, err, want)
+		}
+		pbBytes, _ := proto.Marshal(want)
+		checkSameResults(t, pbBytes)
+	}
+	bad, _ := proto.Marshal(&pb.WriteProductsResponse{Results: []*pb.ProductWriteResult{{Key: "k", Product: &pb.Product{Variants: []*pb.Variant{{Price: &pb.Money{Amount: "x"}}}}}}})
+	checkSameResults(t, bad)
+	for i := range bad {
+		checkSameResults(t, bad[:i])
+	}
+}
+
+func checkSameResults(t *testing.T, b []byte) {
+	t.Helper()
+	want, wireErr := resultsFromProto(b)
+	var got writeResultsMsg
+	err := got.unmarshal(b)
+	if (err != nil) != (wireErr != nil) {
+		t.Fatalf("% x: codec error %v, protobuf-go error %v", b, err, wireErr)
+	}
+	if err != nil {
+		return
+	}
+	if len(got.results) != len(want) {
+		t.Fatalf("% x: codec reads %d results, want %d", b, len(got.results), len(want))
+	}
+	for i := range want {
+		g, w := got.results[i], want[i]
+		if (g.Err == nil) != (w.Err == nil) || (g.Err != nil && (g.Err.Error() != w.Err.Error() || g.Err.Class != w.Err.Class || g.Err.RetryAfter != w.Err.RetryAfter)) {
+			t.Fatalf("% x: result %d error %v, want %v", b, i, g.Err, w.Err)
+		}
+		if g.Key != w.Key || !reflect.DeepEqual(g.Product, w.Product) {
+			t.Fatalf("% x: result %d reads %+v, want %+v", b, i, g, w)
+		}
 	}
 }

@@ -240,12 +240,21 @@ func (s *server) WriteProducts(ctx context.Context, req *pb.WriteProductsRequest
 		}
 		writes[i] = ProductWrite{Key: it.Key, Product: p, IdempotencyKey: it.IdempotencyKey, Fields: it.Fields}
 	}
-	return s.writeProducts(ctx, &writeProductsMsg{linkID: req.LinkId, writes: writes})
+	results, err := s.writeProducts(ctx, &writeProductsMsg{linkID: req.LinkId, writes: writes})
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.WriteProductsResponse{Results: make([]*pb.ProductWriteResult, len(results))}
+	for i := range results {
+		r := &results[i]
+		out.Results[i] = &pb.ProductWriteResult{Key: r.Key, Product: productToProto(&r.Product), Error: errorToProto(r.Err)}
+	}
+	return out, nil
 }
 
 // writeProducts serves a WriteProducts request read by wireCodec
 // (writeProductsHandler) or, without it, converted by WriteProducts.
-func (s *server) writeProducts(ctx context.Context, req *writeProductsMsg) (*pb.WriteProductsResponse, error) {
+func (s *server) writeProducts(ctx context.Context, req *writeProductsMsg) ([]ProductWriteResult, error) {
 	l, err := capable[ProductWriter](s, req.linkID, CapProductsWrite)
 	if err != nil {
 		return nil, err
@@ -257,12 +266,7 @@ func (s *server) writeProducts(ctx context.Context, req *writeProductsMsg) (*pb.
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	out := &pb.WriteProductsResponse{Results: make([]*pb.ProductWriteResult, len(results))}
-	for i := range results {
-		r := &results[i]
-		out.Results[i] = &pb.ProductWriteResult{Key: r.Key, Product: productToProto(&r.Product), Error: errorToProto(r.Err)}
-	}
-	return out, nil
+	return results, nil
 }
 
 func (s *server) ReadOrders(req *pb.ReadOrdersRequest, stream grpc.ServerStreamingServer[pb.ReadOrdersResponse]) error {

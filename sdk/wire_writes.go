@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
 
 	pb "github.com/shopbridge/shopbridge/proto/shopbridge/connector/v1"
 )
@@ -161,13 +162,19 @@ func writeProductsHandler(srv any, ctx context.Context, dec func(any) error, int
 		return nil, err
 	}
 	s := srv.(*server)
+	// The answer is written by wireCodec too (writeResultsMsg).
+	serve := func(ctx context.Context, req any) (any, error) {
+		results, err := s.writeProducts(ctx, req.(*writeProductsMsg))
+		if err != nil {
+			return nil, err
+		}
+		return &writeResultsMsg{results: results}, nil
+	}
 	if interceptor == nil {
-		return s.writeProducts(ctx, in)
+		return serve(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{Server: srv, FullMethod: pb.ConnectorService_WriteProducts_FullMethodName}
-	return interceptor(ctx, in, info, func(ctx context.Context, req any) (any, error) {
-		return s.writeProducts(ctx, req.(*writeProductsMsg))
-	})
+	return interceptor(ctx, in, info, serve)
 }
 
 // serviceDesc is the generated service with WriteProducts read by the
@@ -184,4 +191,140 @@ func serviceDesc() *grpc.ServiceDesc {
 		}
 	}
 	return &desc
+}
+
+// writeResultsMsg is a WriteProductsResponse held as the SDK's results.
+//
+//	WriteProductsResponse: 1 results
+//	ProductWriteResult: 1 key, 2 product, 3 error
+//
+// Errors are rare and small, so they cross as the generated pb.Error.
+type writeResultsMsg struct {
+	results []ProductWriteResult
+}
+
+func (e *pageEncoder) sizeResult(r *ProductWriteResult, errBytes []byte) int {
+	slot := e.push()
+	n := e.sizeStr(r.Key) + sizeMsg(e.sizeProduct(&r.Product))
+	if errBytes != nil {
+		n += sizeMsg(len(errBytes))
+	}
+	e.sizes[slot] = n
+	return n
+}
+
+func (m *writeResultsMsg) marshal() (mem.BufferSlice, error) {
+	e := encoderPool.Get().(*pageEncoder)
+	defer encoderPool.Put(e)
+	e.sizes, e.next, e.decs, e.decOff, e.bad = e.sizes[:0], 0, e.decs[:0], 0, false
+	errs := make([][]byte, len(m.results))
+	n := 0
+	for i := range m.results {
+		if pe := errorToProto(m.results[i].Err); pe != nil {
+			b, err := proto.Marshal(pe)
+			if err != nil {
+				return nil, fmt.Errorf("product write result %q: %w", m.results[i].Key, err)
+			}
+			errs[i] = b
+		}
+		n += sizeMsg(e.sizeResult(&m.results[i], errs[i]))
+	}
+	if e.bad {
+		return nil, fmt.Errorf("product write results: %w", errInvalidUTF8)
+	}
+	pool := mem.DefaultBufferPool()
+	buf := pool.Get(n)
+	b := (*buf)[:0]
+	for i := range m.results {
+		r := &m.results[i]
+		b = appendMsgHeader(b, 1, e.pop())
+		b = appendStr(b, 1, r.Key)
+		b = e.appendProduct(b, 2, &r.Product)
+		if errs[i] != nil {
+			b = protowire.AppendBytes(protowire.AppendTag(b, 3, protowire.BytesType), errs[i])
+		}
+	}
+	if len(b) != n {
+		pool.Put(buf)
+		return nil, fmt.Errorf("product write result encoder wrote %d bytes after sizing %d: a bug in sdk/wire_writes.go", len(b), n)
+	}
+	*buf = b
+	return mem.BufferSlice{mem.NewBuffer(buf, pool)}, nil
+}
+
+func (m *writeResultsMsg) unmarshal(b []byte) error {
+	d := decoderPool.Get().(*pageDecoder)
+	defer decoderPool.Put(d)
+	defer func() { d.base = nil }()
+	*m = writeResultsMsg{}
+	for len(b) > 0 {
+		num, typ, v, _, rest, err := field(b)
+		if err != nil {
+			return err
+		}
+		b = rest
+		if num == 1 && typ == protowire.BytesType {
+			if err := m.result(d, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// result reads one ProductWriteResult the way RemoteLink read the
+// generated one.
+func (m *writeResultsMsg) result(d *pageDecoder, b []byte) error {
+	var r ProductWriteResult
+	var product, perr []byte
+	products, errs := 0, 0
+	// A singular message field seen twice is merged, which is what reading
+	// the two encodings one after the other does.
+	merge := func(into []byte, seen *int, v []byte) []byte {
+		if *seen++; *seen == 1 {
+			return v
+		}
+		return append(append([]byte(nil), into...), v...)
+	}
+	for len(b) > 0 {
+		num, typ, v, _, rest, err := field(b)
+		if err != nil {
+			return err
+		}
+		b = rest
+		if typ != protowire.BytesType {
+			continue
+		}
+		switch num {
+		case 1:
+			if !utf8.Valid(v) {
+				return fmt.Errorf("ProductWriteResult.key: %w", errInvalidUTF8)
+			}
+			r.Key = string(v)
+		case 2:
+			product = merge(product, &products, v)
+		case 3:
+			perr = merge(perr, &errs, v)
+		}
+	}
+	if errs > 0 {
+		var pe pb.Error
+		if err := proto.Unmarshal(perr, &pe); err != nil {
+			return err
+		}
+		r.Err = errorFromProto(&pe)
+	}
+	if products > 0 {
+		if err := d.product(product); err != nil {
+			return err
+		}
+		p, err := d.convert()
+		if err != nil {
+			r.Err = AsError(fmt.Errorf("connector answered a bad product: %w", err))
+		} else {
+			r.Product = p
+		}
+	}
+	m.results = append(m.results, r)
+	return nil
 }
