@@ -279,7 +279,7 @@ func TestConnectorSwapUnderLoad(t *testing.T) {
 	// The stream runs at 5 orders a second: enough to keep both links busy
 	// with imports, pulls and stock pushes, little enough that a shared
 	// 2-core machine under -race keeps up with it.
-	n := 150
+	n := 120
 	switch {
 	case testing.Short():
 		n = 40
@@ -375,6 +375,8 @@ func TestConnectorSwapUnderLoad(t *testing.T) {
 		err error
 	}
 	reloaded := make(chan result, 1)
+	importedOn := func(link string) int { return len(w.ordersWithReference("shopbridge:" + link + ":")) }
+	aBefore, bBefore := importedOn(linkA), importedOn(linkB)
 	began := time.Now()
 	go func() {
 		rep, err := h.Reload(ctx, newCfg)
@@ -419,6 +421,7 @@ func TestConnectorSwapUnderLoad(t *testing.T) {
 	}
 	phase("reload returned")
 	total, tailDur := time.Since(began), time.Since(released)
+	aDuring, bDuring := importedOn(linkA)-aBefore, importedOn(linkB)-bBefore
 	if r.err != nil {
 		t.Fatalf("reload: %v", r.err)
 	}
@@ -511,8 +514,8 @@ func TestConnectorSwapUnderLoad(t *testing.T) {
 	if errs := grepLines(h.logs.String(), `"@level":"error"`); errs != "" {
 		t.Errorf("the host logged errors during the swaps:\n%s", errs)
 	}
-	t.Logf("swap under load: %d orders on 2 links (%d before A moved); A's drain waited for %d running job(s) of A with %d held in the queue, while B imported %d orders placed during it; first reload %s in all (drain %s, swap %s), %s after A's shop answered again; second reload %s (drain %s, swap %s); job retries logged: %d",
-		o.Orders, before, drained, heldWaiting, len(during), total.Round(time.Millisecond), r.rep.Moved[0].Drain.Round(time.Millisecond), r.rep.Moved[0].Swap.Round(time.Millisecond), tailDur.Round(time.Millisecond),
+	t.Logf("swap under load: %d orders on 2 links (%d before A moved); A's drain waited for %d running job(s) of A with %d held in the queue, while B imported %d orders placed during it (%d orders imported on B and %d on A, its jobs in flight, during the reload); first reload %s in all (drain %s, swap %s), %s after A's shop answered again; second reload %s (drain %s, swap %s); job retries logged: %d",
+		o.Orders, before, drained, heldWaiting, len(during), bDuring, aDuring, total.Round(time.Millisecond), r.rep.Moved[0].Drain.Round(time.Millisecond), r.rep.Moved[0].Swap.Round(time.Millisecond), tailDur.Round(time.Millisecond),
 		second.Round(time.Millisecond), rep.Moved[0].Drain.Round(time.Millisecond), rep.Moved[0].Swap.Round(time.Millisecond),
 		strings.Count(h.logs.String(), "job failed, will retry"))
 }
