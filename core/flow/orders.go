@@ -405,8 +405,10 @@ func (f *Orders) build(ctx context.Context, o sdk.Order) (rackbeat.OrderInput, s
 	if !config.IsCurrency(in.Currency) {
 		return in, fmt.Sprintf("the order's currency %q is not an ISO 4217 currency code: check the order in the channel", in.Currency), nil
 	}
-	if f.Locations != nil && o.LocationID != "" {
-		in.Location = f.Locations.RackbeatFor(o.LocationID, in.Location)
+	if f.Locations != nil && (o.LocationID != "" || o.Attributes["branch"] != "") {
+		// A Shopbox sale names its till; the locations are linked per
+		// branch ("kassesystem lokasjonen"), so the branch counts too.
+		in.Location = f.Locations.RackbeatForAny(in.Location, o.LocationID, o.Attributes["branch"])
 	}
 	if s.Numbering == "channel" {
 		n, err := strconv.ParseInt(strings.TrimLeft(strings.TrimSpace(o.Number), "#"), 10, 64)

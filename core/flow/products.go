@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -857,6 +858,12 @@ func (f *Products) commit(ctx context.Context, cursor string) error {
 // without reading Rackbeat.
 func (f *Products) planPage(ctx context.Context, items []sdk.Product, skipUnchanged bool) ([]action, error) {
 	var out []action
+	type pending struct {
+		ch *channelVariant
+		b  *state.ProductBinding
+	}
+	var todo []pending
+	var recheck []string
 	for pi := range items {
 		p := items[pi]
 		for i, v := range p.Variants {
@@ -873,22 +880,59 @@ func (f *Products) planPage(ctx context.Context, items []sdk.Product, skipUnchan
 				out = append(out, action{sku: v.SKU, kind: ActNone})
 				continue
 			}
-			rb, ok, err := f.Inventory.FindProduct(ctx, v.SKU)
-			if err != nil {
-				return nil, fmt.Errorf("products: read Rackbeat product %q: %w", v.SKU, err)
+			if b != nil && b.ChannelHash != "" && !changedAt(ch).After(b.UpdatedAt) {
+				// The page was read before this lock was taken, and the
+				// binding is newer than the page's version: a push may have
+				// written the product meanwhile. Deciding on the old version
+				// would carry it to Rackbeat over the newer one, so read it
+				// again.
+				recheck = append(recheck, v.SKU)
 			}
-			var rbp *rackbeat.Product
-			if ok {
-				rbp = &rb
-			}
-			a, err := f.decide(v.SKU, rbp, nil, ch, b)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, a)
+			todo = append(todo, pending{ch: ch, b: b})
 		}
 	}
+	fresh, err := f.readChannel(ctx, recheck)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range todo {
+		sku := t.ch.variant().SKU
+		ch := t.ch
+		if slices.Contains(recheck, sku) {
+			ch = fresh[sku]
+			if ch == nil {
+				out = append(out, action{sku: sku, kind: ActNone}) // gone since; the next pull or reconciliation sees it
+				continue
+			}
+			if skipUnchanged && t.b.RackbeatNumber != "" && t.b.ChannelHash == mapping.HashChannel(ch.product, ch.variant()) {
+				out = append(out, action{sku: sku, kind: ActNone})
+				continue
+			}
+		}
+		rb, ok, err := f.Inventory.FindProduct(ctx, sku)
+		if err != nil {
+			return nil, fmt.Errorf("products: read Rackbeat product %q: %w", sku, err)
+		}
+		var rbp *rackbeat.Product
+		if ok {
+			rbp = &rb
+		}
+		a, err := f.decide(sku, rbp, nil, ch, t.b)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
 	return out, nil
+}
+
+// changedAt is when the channel last changed a variant or its product.
+func changedAt(ch *channelVariant) time.Time {
+	at := ch.product.UpdatedAt
+	if v := ch.variant().UpdatedAt; v.After(at) {
+		at = v
+	}
+	return at
 }
 
 // Reconcile compares both whole catalogues and fixes the drift that
@@ -908,12 +952,72 @@ func (f *Products) Reconcile(ctx context.Context) (Report, error) {
 	return r.rep, err
 }
 
-// walk decides for every SKU on either side, in three passes: Rackbeat's
-// products (with the channel read a page at a time by SKU), the channel's
-// products Rackbeat does not have, and Rackbeat's BOMs. pageDone is called
-// after each page so that queued writes go out.
+// walk decides for every SKU on either side. It first reads the channel's
+// whole catalogue once, in bulk where the channel offers it, noting per SKU
+// only whether the channel still holds what the binding agreed; then it
+// goes through Rackbeat's products and BOMs a page at a time and reads the
+// channel by SKU just for those whose either side moved since the binding
+// (reading by SKU costs a channel like Shopify far more per product than a
+// bulk export, and after an initial sync almost nothing has moved); last
+// come the channel's SKUs Rackbeat does not have. It holds one entry per
+// channel SKU in memory, nothing more of the catalogues. pageDone is
+// called after each page so that queued writes go out.
 func (f *Products) walk(ctx context.Context, each func(action) error, pageDone func(context.Context) error) error {
-	seen := map[string]struct{}{}
+	agreed, err := f.channelAgreement(ctx, each)
+	if err != nil {
+		return err
+	}
+	// decidePage decides for one page of Rackbeat products or BOMs: the
+	// ones unchanged on both sides at once, the rest after one read of the
+	// channel.
+	decidePage := func(skus []string, rbs []*rackbeat.Product, lots []*rackbeat.Lot) error {
+		var need []int
+		bindings := make([]*state.ProductBinding, len(skus))
+		for i, sku := range skus {
+			chAgrees, inChannel := agreed[sku]
+			delete(agreed, sku)
+			b, err := f.binding(ctx, sku)
+			if err != nil {
+				return err
+			}
+			bindings[i] = b
+			_, excluded := f.Exclude[sku]
+			if !excluded && inChannel && chAgrees && b != nil &&
+				((rbs != nil && b.InventoryHash == mapping.HashRackbeat(*rbs[i])) || (lots != nil && b.InventoryHash == mapping.HashLot(*lots[i]))) {
+				if err := each(action{sku: sku, kind: ActNone, b: b}); err != nil {
+					return err
+				}
+				continue
+			}
+			need = append(need, i)
+		}
+		want := make([]string, len(need))
+		for j, i := range need {
+			want[j] = skus[i]
+		}
+		chs, err := f.readChannel(ctx, want)
+		if err != nil {
+			return err
+		}
+		for _, i := range need {
+			var rb *rackbeat.Product
+			var lot *rackbeat.Lot
+			if rbs != nil {
+				rb = rbs[i]
+			} else {
+				lot = lots[i]
+			}
+			a, err := f.decide(skus[i], rb, lot, chs[skus[i]], bindings[i])
+			if err != nil {
+				return err
+			}
+			if err := each(a); err != nil {
+				return err
+			}
+		}
+		return pageDone(ctx)
+	}
+
 	filter := rackbeat.Filter{}
 	if f.Rules.UIDField != 0 {
 		filter.Expand = []string{"field_values"}
@@ -923,30 +1027,12 @@ func (f *Products) walk(ctx context.Context, each func(action) error, pageDone f
 		if err != nil {
 			return fmt.Errorf("products: read Rackbeat products page %d: %w", page, err)
 		}
-		skus := make([]string, 0, len(pg.Items))
-		for _, p := range pg.Items {
-			skus = append(skus, p.Number)
-			seen[p.Number] = struct{}{}
-		}
-		chs, err := f.readChannel(ctx, skus)
-		if err != nil {
-			return err
-		}
+		skus := make([]string, len(pg.Items))
+		rbs := make([]*rackbeat.Product, len(pg.Items))
 		for i := range pg.Items {
-			rb := pg.Items[i]
-			b, err := f.binding(ctx, rb.Number)
-			if err != nil {
-				return err
-			}
-			a, err := f.decide(rb.Number, &rb, nil, chs[rb.Number], b)
-			if err != nil {
-				return err
-			}
-			if err := each(a); err != nil {
-				return err
-			}
+			skus[i], rbs[i] = pg.Items[i].Number, &pg.Items[i]
 		}
-		if err := pageDone(ctx); err != nil {
+		if err := decidePage(skus, rbs, nil); err != nil {
 			return err
 		}
 		if pg.Last() || len(pg.Items) == 0 {
@@ -957,29 +1043,13 @@ func (f *Products) walk(ctx context.Context, each func(action) error, pageDone f
 		var lots []rackbeat.Lot
 		flushLots := func() error {
 			skus := make([]string, len(lots))
-			for i, l := range lots {
-				skus[i] = l.Number
-				seen[l.Number] = struct{}{}
-			}
-			chs, err := f.readChannel(ctx, skus)
-			if err != nil {
-				return err
-			}
+			ptrs := make([]*rackbeat.Lot, len(lots))
 			for i := range lots {
-				b, err := f.binding(ctx, lots[i].Number)
-				if err != nil {
-					return err
-				}
-				a, err := f.decide(lots[i].Number, nil, &lots[i], chs[lots[i].Number], b)
-				if err != nil {
-					return err
-				}
-				if err := each(a); err != nil {
-					return err
-				}
+				skus[i], ptrs[i] = lots[i].Number, &lots[i]
 			}
-			lots = lots[:0]
-			return pageDone(ctx)
+			err := decidePage(skus, nil, ptrs)
+			lots = nil
+			return err
 		}
 		for l, err := range f.Inventory.Lots(ctx, rackbeat.Filter{}) {
 			if err != nil {
@@ -996,31 +1066,70 @@ func (f *Products) walk(ctx context.Context, each func(action) error, pageDone f
 			return err
 		}
 	}
-	return f.Channel.ReadProducts(ctx, sdk.ReadRequest{PageSize: f.pageSize()}, func(p sdk.ProductPage) error {
-		for _, prod := range p.Items {
-			for i, v := range prod.Variants {
-				if _, ok := seen[v.SKU]; ok {
-					continue
-				}
-				var a action
-				if v.SKU == "" {
-					a = action{kind: ActUnmatched, reason: fmt.Sprintf("channel product %q variant %q has no SKU: give it the Rackbeat product number as SKU", prod.Title, v.Title)}
-				} else {
-					b, err := f.binding(ctx, v.SKU)
-					if err != nil {
-						return err
-					}
-					if a, err = f.decide(v.SKU, nil, nil, &channelVariant{product: prod, index: i}, b); err != nil {
-						return err
-					}
-				}
-				if err := each(a); err != nil {
-					return err
-				}
+
+	// What is left is in the channel only.
+	rest := make([]string, 0, len(agreed))
+	for sku := range agreed {
+		rest = append(rest, sku)
+	}
+	slices.Sort(rest)
+	for start := 0; start < len(rest); start += f.pageSize() {
+		part := rest[start:min(len(rest), start+f.pageSize())]
+		chs, err := f.readChannel(ctx, part)
+		if err != nil {
+			return err
+		}
+		for _, sku := range part {
+			ch, ok := chs[sku]
+			if !ok {
+				continue // gone from the channel since the first read
+			}
+			b, err := f.binding(ctx, sku)
+			if err != nil {
+				return err
+			}
+			a, err := f.decide(sku, nil, nil, ch, b)
+			if err != nil {
+				return err
+			}
+			if err := each(a); err != nil {
+				return err
 			}
 		}
-		return pageDone(ctx)
+		if err := pageDone(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// channelAgreement reads the channel's whole catalogue and says, per SKU,
+// whether the channel's variant is what its binding last agreed. A variant
+// without a SKU cannot be matched and is handed to each at once.
+func (f *Products) channelAgreement(ctx context.Context, each func(action) error) (map[string]bool, error) {
+	agreed := map[string]bool{}
+	err := f.Channel.ReadProducts(ctx, sdk.ReadRequest{PageSize: f.pageSize(), AllowBulk: true}, func(p sdk.ProductPage) error {
+		for _, prod := range p.Items {
+			for _, v := range prod.Variants {
+				if v.SKU == "" {
+					if err := each(action{kind: ActUnmatched, reason: fmt.Sprintf("channel product %q variant %q has no SKU: give it the Rackbeat product number as SKU", prod.Title, v.Title)}); err != nil {
+						return err
+					}
+					continue
+				}
+				b, err := f.binding(ctx, v.SKU)
+				if err != nil {
+					return err
+				}
+				agreed[v.SKU] = b != nil && b.ChannelVariantID != "" && b.ChannelHash == mapping.HashChannel(prod, v)
+			}
+		}
+		return nil
 	})
+	if err != nil {
+		return nil, fmt.Errorf("products: read the channel's catalogue: %w", err)
+	}
+	return agreed, nil
 }
 
 func dedupe(skus []string) []string {

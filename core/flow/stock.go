@@ -91,10 +91,12 @@ func (s *Stock) levels(sku string, rows []rackbeat.LocationStock) []sdk.StockLev
 		return r.Available
 	}
 	var out []sdk.StockLevel
-	for _, feed := range s.Locations.Feeds() {
+	feeds := s.Locations.Feeds()
+	named := Named(feeds)
+	for _, feed := range feeds {
 		sum := decimal.Zero
 		for _, r := range rows {
-			if feed.All || containsInt(feed.Rackbeat, r.Location.Number) {
+			if feed.Feeds(r.Location.Number, named) {
 				sum = sum.Add(qty(r))
 			}
 		}

@@ -113,3 +113,36 @@ func TestStockReconcileBatchesAndIdempotency(t *testing.T) {
 		t.Fatal("keys must differ by link")
 	}
 }
+
+// Shopbox seed, "Hovedlager i Shopbox": a Rackbeat location that no
+// mapping names shows in the default Shopbox location, added to what is
+// mapped there; without the default it is left out.
+func TestStockDefaultChannelLocationForUnmappedRackbeatLocation(t *testing.T) {
+	for _, withDefault := range []bool{true, false} {
+		e := newEnv(t, 5, "shopbox", nil, func(s *config.StockSettings) {
+			s.Locations = config.StockLocations{Mappings: []config.LocationMapping{
+				{Rackbeat: config.RackbeatLocations{IDs: []int{2}}, Channel: "102"},
+			}}
+			s.DefaultChannelLocation = "101"
+		})
+		if withDefault {
+			e.stock.Locations.SendUnmappedTo("101")
+		}
+		ctx := context.Background()
+		sku := e.cat.Products[1].Variants[0].SKU
+		e.ch.setStock(sku, "101", 0)
+		e.ch.setStock(sku, "102", 0)
+		_ = e.rb.SetStock(sku, 1, 3)
+		_ = e.rb.SetStock(sku, 2, 9)
+		mustStock(t)(e.stock.PushSKUs(ctx, []string{sku}))
+		a, _ := e.ch.level(sku, "101")
+		b, _ := e.ch.level(sku, "102")
+		want := int64(0)
+		if withDefault {
+			want = 3
+		}
+		if a != want || b != 9 {
+			t.Errorf("default location set %v: 101=%d (want %d), 102=%d (want 9)", withDefault, a, want, b)
+		}
+	}
+}

@@ -202,7 +202,12 @@ links:%s`, filepath.Join(dir, "state.db"), w.addr, w.addr, pluginsDir, lockFile,
 func (w *world) newHost(cfg *config.Config) *host.Host {
 	t := w.t
 	t.Helper()
-	logger := hclog.New(&hclog.LoggerOptions{Name: "host", Level: hclog.Warn, Output: testWriter{t}})
+	// SHOPBRIDGE_E2E_LOG=debug (or info…) shows more of the host's log.
+	level := hclog.LevelFromString(os.Getenv("SHOPBRIDGE_E2E_LOG"))
+	if level == hclog.NoLevel {
+		level = hclog.Warn
+	}
+	logger := hclog.New(&hclog.LoggerOptions{Name: "host", Level: level, Output: testWriter{t}})
 	h, err := host.New(context.Background(), cfg, host.Options{Logger: logger, Scheduler: schedule.Options{PollInterval: 50 * time.Millisecond, RetryBackoff: func(int) time.Duration { return 200 * time.Millisecond }}})
 	if err != nil {
 		t.Fatal(err)

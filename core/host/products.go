@@ -25,6 +25,11 @@ func (h *Host) buildProductFlows(l *Link, stock config.StockSettings) error {
 	}
 	log := h.log.With("link", lc.ID)
 	locations := flow.NewLocationMap(stock)
+	if def := lc.Stock.DefaultChannelLocation; def != "" {
+		// Only a location the operator chose takes the unmapped Rackbeat
+		// locations' stock, not the channel's default the host filled in.
+		locations.SendUnmappedTo(def)
+	}
 
 	if d := lc.Products.Direction; d != "off" && d != "" {
 		var missing []sdk.Capability
@@ -131,6 +136,20 @@ func (h *Host) jobProductsPush(ctx context.Context, job schedule.Job) error {
 	l, err := h.OpenLink(ctx, a.Link)
 	if err != nil {
 		return err
+	}
+	if a.SKU == channelPullKey {
+		if l.products == nil || !pullsProducts(l.cfg.Products.Direction) {
+			return nil
+		}
+		select {
+		case <-time.After(channelPullLag):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		rep, err := l.products.Pull(ctx)
+		countItems(ctx, reportItems(rep))
+		h.log.Info("products run", "link", a.Link, "kind", "products.pull (webhook)", "report", fmt.Sprintf("%+v", rep), "error", err)
+		return jobError(err)
 	}
 	if l.products == nil || !pushesProducts(l.cfg.Products.Direction) {
 		return nil

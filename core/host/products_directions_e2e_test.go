@@ -1,10 +1,13 @@
 package host_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -190,7 +193,7 @@ func TestShopifySyncPriorityBothTwoHundredEditsConverge(t *testing.T) {
 	// other side (a Shopify product write is at most two mutations: the
 	// product and its variants).
 	if rbWrites > shopEdits || shopWrites > 2*rbEdits {
-		t.Errorf("writes exceed the edits: Rackbeat %d for %d Shopify edits, Shopify %d for %d Rackbeat edits: %s", rbWrites, shopEdits, shopWrites, rbEdits, w.writes)
+		t.Errorf("writes exceed the edits: Rackbeat %d for %d Shopify edits, Shopify %d for %d Rackbeat edits: %s\nwritten more than once: %s", rbWrites, shopEdits, shopWrites, rbEdits, w.writes, w.writes.repeated())
 	}
 }
 
@@ -237,5 +240,71 @@ func (w *world) quiesce(t *testing.T) {
 		} else {
 			prev, still = cur, 0
 		}
+	}
+}
+
+// shopifyMerchant sends a GraphQL request to the shop as a merchant's
+// admin would (not counted as a connector write).
+func (w *world) shopifyMerchant(t *testing.T, query string, vars map[string]any) []byte {
+	t.Helper()
+	b, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest("POST", w.urls["shopify"]+"/admin/api/2026-10/graphql.json", bytes.NewReader(b))
+	req.Header.Set("X-Shopify-Access-Token", shopifyToken)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(testEditHeader, "1")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 || bytes.Contains(body, []byte(`"message"`)) {
+		t.Fatalf("shop admin request: %d %s", res.StatusCode, body)
+	}
+	return body
+}
+
+// TestShopifySyncPriorityShopifyDefaultGroup is the Shopify guide's
+// "Synkroniseringsprioritet: Shopify" with "Standard varugrupp": a product
+// created in the shop reaches Rackbeat at once (on the shop's webhook, the
+// periodic pull being an hour away) in the default product group, an edit
+// in the shop updates Rackbeat with the price less VAT, and an edit in
+// Rackbeat is not carried to the shop.
+func TestShopifySyncPriorityShopifyDefaultGroup(t *testing.T) {
+	w := newWorld(t, 10, countWrites)
+	const defaultGroup = 2
+	w.start(w.shopifyLink("shop", orders("enabled", "false"),
+		fmt.Sprintf(`direction: channel, prices_exclude_vat: true, vat_rate: "0.25", default_group: %d, pull_every: 1h, reconcile_every: 1h`, defaultGroup), ""))
+	w.quiesce(t) // the reconciliation at start
+
+	w.shopifyMerchant(t, `mutation($input: ProductSetInput!){productSet(input:$input, synchronous:true){product{id} userErrors{field message}}}`,
+		map[string]any{"input": map[string]any{"title": "Ny termos", "descriptionHtml": "<p>Håller kaffet varmt</p>", "productType": "Okänd kategori",
+			"productOptions": []any{map[string]any{"name": "Title", "values": []any{map[string]any{"name": "Default Title"}}}},
+			"variants":       []any{map[string]any{"sku": "NY-TERMOS-1", "price": "250.00", "optionValues": []any{map[string]any{"optionName": "Title", "name": "Default Title"}}}}}})
+	w.eventually("the shop's new product in Rackbeat", 60*time.Second, func() bool { _, ok := w.rb.Product("NY-TERMOS-1"); return ok })
+	p, _ := w.rb.Product("NY-TERMOS-1")
+	if p.Name != "Ny termos" || p.Description != "Håller kaffet varmt" || p.SalesPrice.String() != "200" || p.Group != defaultGroup {
+		t.Errorf("created in Rackbeat as %q/%q, price %s, group %d; want Ny termos/Håller kaffet varmt, 200 (250 less 25 %% VAT), group %d",
+			p.Name, p.Description, p.SalesPrice.String(), p.Group, defaultGroup)
+	}
+
+	sku := w.sku(3)
+	if _, err := w.shopify.EditProduct(spsandbox.ProductEdit{SKU: sku, Title: "Kaffekopp i lera", Price: "125.00"}); err != nil {
+		t.Fatal(err)
+	}
+	w.eventually("the shop's edit in Rackbeat", 60*time.Second, func() bool {
+		p, _ := w.rb.Product(sku)
+		return p.Name == "Kaffekopp i lera" && p.SalesPrice.String() == "100"
+	})
+
+	titleBefore := w.shopifyCatalogue(t)[w.sku(5)].Title
+	body, _ := json.Marshal(map[string]any{"number": w.sku(5), "name": "Bara i Rackbeat"})
+	if _, err := w.rb.UpsertProduct(body); err != nil {
+		t.Fatal(err)
+	}
+	mark := w.writes.snapshot()
+	w.quiesce(t)
+	if got := w.shopifyCatalogue(t)[w.sku(5)].Title; got != titleBefore || w.writes.productWrites("shopify", mark) != 0 {
+		t.Errorf("with priority Shopify a Rackbeat edit reached the shop: title %q (was %q); writes %s", got, titleBefore, w.writes)
 	}
 }

@@ -40,7 +40,12 @@ func (h *Host) jobsForChannelEvents(l *Link, events []sdk.Event) []schedule.Args
 		case strings.HasPrefix(e.Type, "order.") && l.orders != nil && e.ID != "":
 			jobs = append(jobs, schedule.OrdersImport{Link: l.cfg.ID, ChannelOrderID: e.ID, Source: "webhook"})
 		case strings.HasPrefix(e.Type, "product.") && l.products != nil && pullsProducts(l.cfg.Products.Direction):
-			jobs = append(jobs, schedule.ProductsPull{Link: l.cfg.ID})
+			// One coalescing pull per link: a burst of changes is one pull,
+			// and a change announced while a pull runs gets a pull after it
+			// (a plain products.pull job would be dropped as a duplicate of
+			// the running one, and the change missed until the next
+			// periodic pull, hours away).
+			jobs = append(jobs, schedule.ProductsPush{Link: l.cfg.ID, SKU: channelPullKey})
 		}
 		// Channel stock events are not work: Rackbeat is the system of
 		// record for stock, and pushing its number back on every channel
@@ -48,6 +53,18 @@ func (h *Host) jobsForChannelEvents(l *Link, events []sdk.Event) []schedule.Args
 	}
 	return jobs
 }
+
+// channelPullKey is the key of a products job that pulls the channel's
+// changes into Rackbeat (after a channel's product webhook) instead of
+// pushing one Rackbeat SKU to the channel; it uses the push job for its
+// coalescing. No Rackbeat product number contains a NUL byte.
+const channelPullKey = "\x00channel-pull"
+
+// channelPullLag is how long a webhook-caused pull waits first: a
+// connector's cursor trails the clock (Shopify's by one to two seconds, so
+// that a second still changing is read whole), and a pull started at once
+// would not yet see the change it was called for.
+const channelPullLag = 2500 * time.Millisecond
 
 func pullsProducts(direction string) bool { return direction == "channel" || direction == "both" }
 func pushesProducts(direction string) bool {

@@ -19,6 +19,7 @@ import (
 type writeCounter struct {
 	mu     sync.Mutex
 	counts map[string]int // "sandbox kind" → writes
+	paths  map[string]int // "sandbox METHOD path" → writes, unfolded
 }
 
 const testEditHeader = "X-Shopbridge-Test-Edit"
@@ -46,6 +47,10 @@ func (c *writeCounter) wrap(sandbox string, next http.Handler) http.Handler {
 			if kind != "" {
 				c.mu.Lock()
 				c.counts[sandbox+" "+kind]++
+				if c.paths == nil {
+					c.paths = map[string]int{}
+				}
+				c.paths[sandbox+" "+r.Method+" "+r.URL.Path]++
 				c.mu.Unlock()
 			}
 		}
@@ -105,4 +110,19 @@ func (c *writeCounter) String() string {
 		b.WriteString("; ")
 	}
 	return b.String()
+}
+
+// repeated lists the REST paths written more than once, for logs: the same
+// product written again and again is what ping-pong looks like.
+func (c *writeCounter) repeated() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for p, n := range c.paths {
+		if n > 1 && !strings.Contains(p, "graphql") {
+			out = append(out, p+" ×"+itoa(n))
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
 }
