@@ -11,6 +11,7 @@ import (
 
 	"github.com/shopbridge/shopbridge/config"
 	"github.com/shopbridge/shopbridge/core/state"
+	"github.com/shopbridge/shopbridge/sdk"
 )
 
 // ReloadReport says what a reload did.
@@ -134,6 +135,7 @@ func (h *Host) reload(ctx context.Context, newCfg *config.Config) (ReloadReport,
 			continue
 		}
 		_, from := l.plugin.Connector()
+		caps := l.plugin.Description().Capabilities
 		began := time.Now()
 		if err := h.sched.Drain(ctx, nl.ID); err != nil {
 			h.sched.Resume(nl.ID)
@@ -142,7 +144,7 @@ func (h *Host) reload(ctx context.Context, newCfg *config.Config) (ReloadReport,
 		drained := time.Now()
 		err := h.plugins.Swap(ctx, nl.ID, nl.ConnectorConstraint)
 		h.sched.Resume(nl.ID)
-		held := LinkMove{Link: nl.ID, From: from, Drain: drained.Sub(began), Swap: time.Since(drained)}
+		move := LinkMove{Link: nl.ID, From: from, Drain: drained.Sub(began), Swap: time.Since(drained)}
 		if err != nil {
 			return rep, fmt.Errorf("reload: link %s stays on connector %s %s: %w", nl.ID, nl.ConnectorName, from, err)
 		}
@@ -155,14 +157,48 @@ func (h *Host) reload(ctx context.Context, newCfg *config.Config) (ReloadReport,
 			rep.Retargeted = append(rep.Retargeted, nl.ID)
 			continue
 		}
-		held.To = to
-		rep.Moved = append(rep.Moved, held)
+		move.To = to
+		rep.Moved = append(rep.Moved, move)
+		// The link's flows and schedules were built from what the old
+		// version could do; calls now reach the new one, but a flow it
+		// gained or lost only follows at the next start.
+		if change := capabilityChange(caps, l.plugin.Description().Capabilities); change != "" {
+			rep.NeedRestart = append(rep.NeedRestart, fmt.Sprintf("link %s: connector %s %s %s compared with %s: restart the host so the link's flows follow", nl.ID, name, to, change, from))
+		}
 		// How long the link's jobs were held is what an operator weighs
 		// against the next swap: the drain waits for its longest job.
 		h.log.Info("link moved to another connector version", "link", nl.ID, "from", from, "to", to,
-			"drain", held.Drain.Round(time.Millisecond), "swap", held.Swap.Round(time.Millisecond))
+			"drain", move.Drain.Round(time.Millisecond), "swap", move.Swap.Round(time.Millisecond))
 	}
 	return rep, nil
+}
+
+// capabilityChange says which capabilities were added and dropped from
+// before to after, or "" when none were.
+func capabilityChange(before, after []sdk.Capability) string {
+	had := map[sdk.Capability]bool{}
+	for _, c := range before {
+		had[c] = true
+	}
+	var added, dropped []string
+	for _, c := range after {
+		if !had[c] {
+			added = append(added, string(c))
+		}
+		delete(had, c)
+	}
+	for c := range had {
+		dropped = append(dropped, string(c))
+	}
+	sort.Strings(dropped)
+	var parts []string
+	if len(added) > 0 {
+		parts = append(parts, "adds capabilities "+strings.Join(added, ", "))
+	}
+	if len(dropped) > 0 {
+		parts = append(parts, "drops capabilities "+strings.Join(dropped, ", "))
+	}
+	return strings.Join(parts, " and ")
 }
 
 // setConstraint records a link's new connector constraint in the running

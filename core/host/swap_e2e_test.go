@@ -25,6 +25,7 @@ import (
 	"github.com/shopbridge/shopbridge/core/schedule"
 	"github.com/shopbridge/shopbridge/core/state"
 	spsandbox "github.com/shopbridge/shopbridge/sandbox/shopify"
+	"github.com/shopbridge/shopbridge/sdk"
 )
 
 // The connector swap of issue 8: `plugins install` a newer connector,
@@ -48,21 +49,35 @@ func swapPlugins(t *testing.T) (dir, lock string) {
 	t.Helper()
 	root := t.TempDir()
 	dir, lock = filepath.Join(root, "plugins"), filepath.Join(root, "shopbridge.lock")
-	next := filepath.Join(root, "build", "shopify-next")
-	cmd := exec.Command("go", "build", "-o", next, "./testdata/shopify-next")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build the next Shopify connector: %v\n%s", err, out)
-	}
-	for v, src := range map[string]string{oldVersion: filepath.Join(pluginsDir, plugin.FileName("shopify", oldVersion)), newVersion: next} {
-		e, err := plugin.Install(context.Background(), dir, lock, src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e.Version != v {
-			t.Fatalf("installed %s as version %s, want %s", src, e.Version, v)
-		}
+	for v, src := range map[string]string{oldVersion: filepath.Join(pluginsDir, plugin.FileName("shopify", oldVersion)), newVersion: buildNext(t, newVersion, "")} {
+		install(t, dir, lock, src, v)
 	}
 	return dir, lock
+}
+
+// buildNext builds testdata/shopify-next describing itself as version,
+// with every capability of the real connector but drop (none if empty).
+func buildNext(t *testing.T, version, drop string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "shopify-next")
+	cmd := exec.Command("go", "build", "-ldflags", "-X main.version="+version+" -X main.drop="+drop, "-o", bin, "./testdata/shopify-next")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build the Shopify connector as %s: %v\n%s", version, err, out)
+	}
+	return bin
+}
+
+// install installs the connector binary src and checks that it says it is
+// version v.
+func install(t *testing.T, dir, lock, src, v string) {
+	t.Helper()
+	e, err := plugin.Install(context.Background(), dir, lock, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Version != v {
+		t.Fatalf("installed %s as version %s, want %s", src, e.Version, v)
+	}
 }
 
 // gate stands in front of a Shopify sandbox. While it is shut, the
@@ -518,4 +533,30 @@ func TestConnectorSwapUnderLoad(t *testing.T) {
 		o.Orders, before, drained, heldWaiting, len(during), bDuring, aDuring, total.Round(time.Millisecond), r.rep.Moved[0].Drain.Round(time.Millisecond), r.rep.Moved[0].Swap.Round(time.Millisecond), tailDur.Round(time.Millisecond),
 		second.Round(time.Millisecond), rep.Moved[0].Drain.Round(time.Millisecond), rep.Moved[0].Swap.Round(time.Millisecond),
 		strings.Count(h.logs.String(), "job failed, will retry"))
+}
+
+// TestReloadSaysWhenTheNewVersionChangesCapabilities: a link's flows are
+// built from what its connector declared when it opened, so a reload onto
+// a version that declares other capabilities moves the link (its calls
+// reach the new version) and says that a restart is needed for its flows
+// to follow.
+func TestReloadSaysWhenTheNewVersionChangesCapabilities(t *testing.T) {
+	root := t.TempDir()
+	dir, lock := filepath.Join(root, "plugins"), filepath.Join(root, "shopbridge.lock")
+	install(t, dir, lock, filepath.Join(pluginsDir, plugin.FileName("shopify", oldVersion)), oldVersion)
+	install(t, dir, lock, buildNext(t, "1.2.0", string(sdk.CapBulk)), "1.2.0")
+	w := newWorld(t, 5)
+	h := w.startSwapHost(t, dir, lock, map[string]*swapShop{linkA: w.newSwapShop(t)}, map[string]string{linkA: "~" + oldVersion})
+
+	rep, err := h.Reload(context.Background(), h.write(map[string]string{linkA: "~1.2.0"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Moved) != 1 || rep.Moved[0].To != "1.2.0" || h.version(t, linkA) != "1.2.0" {
+		t.Fatalf("reload: %s; link on %s", rep, h.version(t, linkA))
+	}
+	want := "link " + linkA + ": connector shopify 1.2.0 drops capabilities bulk compared with 1.0.0: restart the host so the link's flows follow"
+	if len(rep.NeedRestart) != 1 || rep.NeedRestart[0] != want {
+		t.Errorf("need restart: %q\nwant [%q]", rep.NeedRestart, want)
+	}
 }

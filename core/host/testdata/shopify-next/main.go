@@ -13,15 +13,23 @@ import (
 	"github.com/shopbridge/shopbridge/sdk"
 )
 
-// version is the number the binary describes itself with; the test may set
-// another one with -ldflags "-X main.version=…".
-var version = "1.1.0"
+// version is the number the binary describes itself with, and drop a
+// capability it no longer declares (none by default); the tests set them
+// with -ldflags "-X main.version=… -X main.drop=…".
+var version, drop = "1.1.0", ""
 
 type next struct{ *shopify.Connector }
 
 func (n next) Describe() sdk.Description {
 	d := n.Connector.Describe()
 	d.Version = version
+	var caps []sdk.Capability
+	for _, c := range d.Capabilities {
+		if string(c) != drop {
+			caps = append(caps, c)
+		}
+	}
+	d.Capabilities = caps
 	return d
 }
 
