@@ -393,10 +393,12 @@ type rawProduct struct {
 
 // pageDecoder reads one product at a time into raw. Its strings are
 // offsets into the product's encoding, which is copied into one string
-// they are sliced from: one allocation and one copy per product.
+// they are sliced from: one allocation and one copy per product, and one
+// more for its identifiers (see convert).
 type pageDecoder struct {
 	raw  rawProduct
 	base []byte
+	ids  []byte // the product's identifiers, copied apart (see convert)
 	// decimals remembers the amounts and weights parsed lately. A
 	// catalogue repeats its price points, costs and weights, and a
 	// decimal.Decimal costs two allocations; Decimals are immutable, so
@@ -794,8 +796,28 @@ func (d *pageDecoder) convert() (Product, error) {
 	r := &d.raw
 	s := string(d.base)
 	get := func(sp span) string { return s[sp.lo:sp.hi] }
+	// Identifiers (ids, SKUs, inventory item ids) are what a consumer
+	// keeps after a read, in bindings and indexes. They get a small string
+	// of their own, so keeping one holds on to ~100 bytes of the product
+	// rather than its whole encoding with the description.
+	d.ids = d.ids[:0]
+	idSpan := func(sp span) span {
+		lo := len(d.ids)
+		d.ids = append(d.ids, d.base[sp.lo:sp.hi]...)
+		return span{lo, len(d.ids)}
+	}
+	pid := idSpan(r.id)
+	for i := range r.variants {
+		v := &r.variants[i]
+		v.id, v.sku, v.inv = idSpan(v.id), idSpan(v.sku), idSpan(v.inv)
+	}
+	for i := range r.bom {
+		r.bom[i].sku = idSpan(r.bom[i].sku)
+	}
+	ids := string(d.ids)
+	id := func(sp span) string { return ids[sp.lo:sp.hi] }
 	out := Product{
-		ID: get(r.id), Title: get(r.title), Description: get(r.desc), Category: get(r.cat),
+		ID: id(pid), Title: get(r.title), Description: get(r.desc), Category: get(r.cat),
 		CategoryID: get(r.catID), Vendor: get(r.vendor), Status: get(r.status),
 		UpdatedAt: r.updated.time(), IsBOM: r.isBOM, Attributes: entriesMap(s, r.attrs),
 		Variants: make([]Variant, len(r.variants)),
@@ -823,13 +845,13 @@ func (d *pageDecoder) convert() (Product, error) {
 			}
 		}
 		out.Variants[i] = Variant{
-			ID: get(v.id), SKU: get(v.sku), Title: get(v.title), Barcode: get(v.barcode),
+			ID: id(v.id), SKU: id(v.sku), Title: get(v.title), Barcode: get(v.barcode),
 			Price: price, PriceIncludesVAT: v.vat, Cost: cost, Weight: weight,
-			InventoryItemID: get(v.inv), Options: entriesMap(s, v.options), UpdatedAt: v.updated.time(),
+			InventoryItemID: id(v.inv), Options: entriesMap(s, v.options), UpdatedAt: v.updated.time(),
 		}
 	}
 	for _, l := range r.bom {
-		out.BOMLines = append(out.BOMLines, BOMLine{SKU: get(l.sku), Quantity: l.qty})
+		out.BOMLines = append(out.BOMLines, BOMLine{SKU: id(l.sku), Quantity: l.qty})
 	}
 	return out, nil
 }

@@ -10,8 +10,10 @@ import (
 	"net"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 	"google.golang.org/grpc"
@@ -607,5 +609,26 @@ func checkSameResults(t *testing.T, b []byte) {
 		if g.Key != w.Key || !reflect.DeepEqual(g.Product, w.Product) {
 			t.Fatalf("% x: result %d reads %+v, want %+v", b, i, g, w)
 		}
+	}
+}
+
+// A SKU kept after a read must not keep the product's description alive:
+// bindings hold SKUs and ids for a whole catalogue.
+func TestKeptIdentifiersDoNotHoldTheProduct(t *testing.T) {
+	p := sampleProduct()
+	p.Description = strings.Repeat("long text ", 100)
+	page, err := DecodeProductPage(encodePage(t, ProductPage{Items: []Product{p}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := page.Items[0]
+	// Identifiers share one small string; the description another.
+	sku, desc := unsafe.StringData(got.Variants[0].SKU), unsafe.StringData(got.Description)
+	idBlock := uintptr(unsafe.Pointer(unsafe.StringData(got.ID)))
+	if d := uintptr(unsafe.Pointer(sku)) - idBlock; d > 200 {
+		t.Fatalf("the SKU is %d bytes from the product id: not in the identifiers' string", d)
+	}
+	if uintptr(unsafe.Pointer(desc)) >= idBlock && uintptr(unsafe.Pointer(desc)) < idBlock+200 {
+		t.Fatal("the description shares the identifiers' string")
 	}
 }
