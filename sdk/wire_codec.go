@@ -14,7 +14,9 @@ import (
 // and 3 maps per product to decode, then as much again to convert them to
 // the SDK's types. wireCodec writes a ReadProductsResponse straight from an
 // sdk.ProductPage and reads one straight into an sdk.ProductPage
-// (wire_products.go). The bytes are the same standard protobuf as before,
+// (wire_products.go), and does the same for the request and answer of
+// WriteProducts (wire_writes.go). The bytes are the same standard protobuf
+// as before,
 // so a host or connector built before this codec talks to one built after
 // it in either direction. Every other message goes through gRPC's own
 // protobuf codec, unchanged.
@@ -22,7 +24,10 @@ import (
 // It is registered under gRPC's "proto" name, so it replaces the default
 // codec for every gRPC connection of a process that imports this package
 // (host and connectors) and needs no option on either side; the content
-// type on the wire stays "application/grpc" (+proto).
+// type on the wire stays "application/grpc" (+proto). The host's calls also
+// force it per call (forceCodec), and a connector whose process has
+// another "proto" codec registered after ours sends generated messages
+// (codecActive), so neither side depends on init order.
 
 type wireCodec struct{ fallback encoding.CodecV2 }
 
