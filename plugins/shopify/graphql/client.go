@@ -231,7 +231,11 @@ func (c *Client) Do(ctx context.Context, r Request, out any) (*Response, error) 
 				}
 				continue
 			}
-			c.pacer.Observe(cost, cst.ThrottleStatus)
+			actual := cost
+			if cst.ActualQueryCost != nil {
+				actual = *cst.ActualQueryCost
+			}
+			c.pacer.Observe(cost, actual, cst.ThrottleStatus)
 		} else if unreadable {
 			// A truncated or malformed 2xx: the query ran, its cost
 			// report was lost with the rest of the answer.

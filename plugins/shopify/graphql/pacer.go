@@ -33,8 +33,11 @@ type Pacer struct {
 	inflight float64       // cost reserved by requests not yet answered
 	probe    chan struct{} // closed when the first answer arrives
 	probing  bool
-	fixed    bool      // the rate came from settings and is not learned
-	seen     time.Time // when the last status arrived
+	fixed    bool               // the rate came from settings and is not learned
+	seen     time.Time          // when the last status arrived
+	seq      uint64             // numbers the requests that wait, in order
+	waiting  map[uint64]float64 // requests waiting for the bucket → their reserved cost
+	refunded chan struct{}      // closed when points come back to the model
 }
 
 // Stale is how old the last status may be before the next request goes out
@@ -53,7 +56,7 @@ func NewPacer(clock Clock, restoreRate, bucketSize float64) *Pacer {
 	if clock == nil {
 		clock = RealClock{}
 	}
-	p := &Pacer{clock: clock, probe: make(chan struct{})}
+	p := &Pacer{clock: clock, probe: make(chan struct{}), waiting: map[uint64]float64{}, refunded: make(chan struct{})}
 	if restoreRate > 0 {
 		p.rate, p.fixed = restoreRate, true
 		p.max = bucketSize
@@ -114,32 +117,108 @@ func (p *Pacer) Wait(ctx context.Context, cost float64) error {
 		if need > p.max {
 			need = p.max
 		}
-		var wait time.Duration
-		if p.avail < need {
-			wait = time.Duration((need - p.avail) / p.rate * float64(time.Second))
-		}
+		wait := p.deficit(need, p.avail)
 		// Reserve now, so that callers behind this one queue after it.
 		p.avail -= cost
 		p.inflight += cost
-		p.mu.Unlock()
 		if wait <= 0 {
+			p.mu.Unlock()
 			return nil
 		}
-		if err := p.clock.Sleep(ctx, wait); err != nil {
-			p.Release(cost)
-			return err
-		}
-		return nil
+		p.seq++
+		me := p.seq
+		p.waiting[me] = cost
+		p.mu.Unlock()
+		return p.queue(ctx, me, cost, need, wait)
 	}
 }
 
+// queue waits, in turn, until the bucket holds need for the request me,
+// which has reserved cost. Its turn comes when the model, without its own
+// reservation and those of the requests queued behind it, holds need. The
+// wait was computed as if nothing would come back, so a refund (a page
+// read reserves its requested cost and usually spends a fraction) wakes it
+// to look again.
+func (p *Pacer) queue(ctx context.Context, me uint64, cost, need float64, wait time.Duration) error {
+	for {
+		p.mu.Lock()
+		refunded := p.refunded
+		p.mu.Unlock()
+		sctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			select {
+			case <-refunded:
+				cancel()
+			case <-done:
+			}
+		}()
+		err := p.clock.Sleep(sctx, wait)
+		close(done)
+		cancel()
+		if err != nil && ctx.Err() != nil {
+			p.mu.Lock()
+			delete(p.waiting, me)
+			p.mu.Unlock()
+			p.Release(cost)
+			return ctx.Err()
+		}
+		p.mu.Lock()
+		p.refill(p.clock.Now())
+		ahead := p.avail + cost
+		for s, c := range p.waiting {
+			if s > me {
+				ahead += c
+			}
+		}
+		wait = p.deficit(need, ahead)
+		if wait <= 0 {
+			delete(p.waiting, me)
+			p.mu.Unlock()
+			return nil
+		}
+		p.mu.Unlock()
+	}
+}
+
+// giveBack returns n points to the model and wakes the requests waiting
+// for the bucket. Called with p.mu held.
+func (p *Pacer) giveBack(n float64) {
+	if n <= 0 {
+		return
+	}
+	p.refill(p.clock.Now())
+	p.avail = math.Min(p.max, p.avail+n)
+	close(p.refunded)
+	p.refunded = make(chan struct{})
+}
+
+// deficit is how long the bucket takes to go from avail to need. Called
+// with p.mu held.
+func (p *Pacer) deficit(need, avail float64) time.Duration {
+	if avail >= need {
+		return 0
+	}
+	return time.Duration((need - avail) / p.rate * float64(time.Second))
+}
+
 // Observe corrects the model with an answer's throttle status. cost is what
-// Wait reserved for this request; actual is what Shopify charged, already
-// reflected in s.
-func (p *Pacer) Observe(cost float64, s ThrottleStatus) {
+// Wait reserved for this request; actual is what Shopify charged for it
+// (actualQueryCost, already reflected in s), or cost when the answer did
+// not say.
+func (p *Pacer) Observe(cost, actual float64, s ThrottleStatus) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.inflight = math.Max(0, p.inflight-cost)
+	// Shopify takes the requested cost while a query runs and gives back
+	// what it did not use. The model takes that refund at once: waiting for
+	// a status it may adopt (one that arrives with nothing in flight) would
+	// charge every read its requested cost as long as requests overlap,
+	// and a few overlapping page reads sink the model thousands of points
+	// below a bucket that is in fact nearly full.
+	if p.observed && actual < cost {
+		p.giveBack(cost - math.Max(actual, 0))
+	}
 	if s.MaximumAvailable <= 0 || (s.RestoreRate <= 0 && !p.fixed) {
 		p.endProbe()
 		return
@@ -194,8 +273,7 @@ func (p *Pacer) Settle(cost, charged float64) {
 	// probe that reads the bucket reserves none, and while it is out no
 	// other request is.
 	if p.observed {
-		p.refill(p.clock.Now())
-		p.avail = math.Min(p.max, p.avail+math.Max(0, cost-charged))
+		p.giveBack(cost - charged)
 	}
 	p.endProbe()
 }
@@ -214,7 +292,7 @@ func (p *Pacer) endProbe() {
 // Throttled records a THROTTLED answer and says how long to wait before the
 // request can be sent again.
 func (p *Pacer) Throttled(cost float64, s ThrottleStatus) time.Duration {
-	p.Observe(cost, s)
+	p.Observe(cost, cost, s)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	rate := p.rate

@@ -33,7 +33,7 @@ func knownPacer(t *testing.T, avail float64) (*Pacer, *stepClock) {
 	if err := p.Wait(context.Background(), 1); err != nil {
 		t.Fatal(err)
 	}
-	p.Observe(1, ThrottleStatus{MaximumAvailable: 2000, CurrentlyAvailable: avail, RestoreRate: 100})
+	p.Observe(1, 1, ThrottleStatus{MaximumAvailable: 2000, CurrentlyAvailable: avail, RestoreRate: 100})
 	return p, clock
 }
 
@@ -103,5 +103,29 @@ func TestCancelledWaitGivesItsPointsBack(t *testing.T) {
 	}
 	if st := p.Status(); st.CurrentlyAvailable < 99 {
 		t.Fatalf("the cancelled request kept its points: the model holds %.1f, want about 99 plus the refill", st.CurrentlyAvailable)
+	}
+}
+
+// TestOverlappingReadsAreChargedWhatShopifyCharged: two page reads of 802
+// points go out together and each spends 52. When the first answer comes
+// while the second is still out, the model takes back the first read's
+// unused 750 points, as Shopify's bucket did: a third read may go at once
+// instead of waiting about 4 s for points only the model thinks are gone.
+func TestOverlappingReadsAreChargedWhatShopifyCharged(t *testing.T) {
+	p, _ := knownPacer(t, 2000)
+	ctx := context.Background()
+	for i := 0; i < 2; i++ {
+		if err := p.Wait(ctx, 802); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.Observe(802, 52, ThrottleStatus{MaximumAvailable: 2000, CurrentlyAvailable: 1947, RestoreRate: 100})
+	if d := p.Delay(802); d != 0 {
+		t.Fatalf("with about 1,947 points in Shopify's bucket a third read would wait %v", d)
+	}
+	// The status Shopify reported is still the bound: the second read's
+	// reservation stays until it is answered.
+	if st := p.Status(); st.CurrentlyAvailable > 1947-802+1 {
+		t.Fatalf("the model holds %.1f points, more than Shopify's 1,947 less the read still out", st.CurrentlyAvailable)
 	}
 }
