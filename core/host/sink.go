@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopbridge/shopbridge/config"
 	"github.com/shopbridge/shopbridge/core/rackbeat"
 	"github.com/shopbridge/shopbridge/core/schedule"
 	"github.com/shopbridge/shopbridge/core/state"
@@ -103,9 +104,16 @@ func (h *Host) commitDelivery(ctx context.Context, source, deliveryID string, bo
 }
 
 // rackbeatEvents are the Rackbeat webhooks the host subscribes: product
-// changes for links that push products, stock moves for links that sync
-// stock.
-var rackbeatEvents = []string{"product.created", "product.updated", "product.deleted", "inventory.changed"}
+// changes for links that push products, new BOMs for those that also
+// create BOMs, stock moves for links that sync stock.
+var rackbeatEvents = []string{"product.created", "product.updated", "product.deleted", "lot.created", "inventory.changed"}
+
+// pushesBOMs says whether a link creates Rackbeat's BOMs in the channel
+// (Shopbox seed: "Opprett strukturvarer fra Rackbeat i Shopbox", only with
+// products from Rackbeat or both ways).
+func pushesBOMs(lc *config.Link) bool {
+	return lc.Products.CreateBOMs && pushesProducts(lc.Products.Direction)
+}
 
 // RackbeatWebhook takes a Rackbeat delivery: the token is checked against
 // every token the host knows, then each link that follows the change gets
@@ -135,7 +143,7 @@ func (h *Host) RackbeatWebhook(ctx context.Context, hdr http.Header, body []byte
 	// A product or stock event that names no product is not Rackbeat's
 	// (its deliveries always carry the key): refuse it with a reason
 	// instead of acknowledging it and noting a stock change for SKU "".
-	if sku == "" && (ev.Name == "inventory.changed" || strings.HasPrefix(ev.Name, "product.")) {
+	if sku == "" && (ev.Name == "inventory.changed" || ev.Name == "lot.created" || strings.HasPrefix(ev.Name, "product.")) {
 		return sdk.Invalid("key", "rackbeat webhook: the %s event names no product (its \"key\" is missing or empty)", ev.Name)
 	}
 	// A stock move is noted per link and drained by one flush job per
@@ -149,6 +157,9 @@ func (h *Host) RackbeatWebhook(ctx context.Context, hdr http.Header, body []byte
 			jobs = append(jobs, schedule.StockPush{Link: l.cfg.ID})
 		}
 		if strings.HasPrefix(ev.Name, "product.") && l.products != nil && pushesProducts(l.cfg.Products.Direction) {
+			jobs = append(jobs, schedule.ProductsPush{Link: l.cfg.ID, SKU: sku})
+		}
+		if ev.Name == "lot.created" && l.products != nil && pushesBOMs(l.cfg) {
 			jobs = append(jobs, schedule.ProductsPush{Link: l.cfg.ID, SKU: sku})
 		}
 	}
@@ -224,6 +235,9 @@ func (h *Host) subscribeRackbeat(ctx context.Context, url string) {
 		}
 		if pushesProducts(l.cfg.Products.Direction) {
 			want = append(want, "product.created", "product.updated", "product.deleted")
+		}
+		if pushesBOMs(l.cfg) {
+			want = append(want, "lot.created")
 		}
 	}
 	if len(want) == 0 {
