@@ -153,6 +153,7 @@ func (p *Pacer) queue(ctx context.Context, me uint64, cost, need float64, wait t
 			case <-done:
 			}
 		}()
+		began := p.clock.Now()
 		err := p.clock.Sleep(sctx, wait)
 		close(done)
 		cancel()
@@ -164,6 +165,13 @@ func (p *Pacer) queue(ctx context.Context, me uint64, cost, need float64, wait t
 			return ctx.Err()
 		}
 		p.mu.Lock()
+		if err == nil || p.clock.Now().Sub(began) >= wait {
+			// The whole wait passed: the bucket holds what it was
+			// computed to hold.
+			delete(p.waiting, me)
+			p.mu.Unlock()
+			return nil
+		}
 		p.refill(p.clock.Now())
 		ahead := p.avail + cost
 		for s, c := range p.waiting {
