@@ -443,3 +443,34 @@ func TestPlanWritesNothing(t *testing.T) {
 		t.Fatalf("after the sync the plan still has work:\n%s", plan)
 	}
 }
+
+// Direction both: a pull page read before a push wrote the same product
+// must not carry its old version to Rackbeat over the newer one; the flow
+// reads such a product again.
+func TestBothPullPageOlderThanAPushIsReadAgain(t *testing.T) {
+	e := newEnv(t, 5, "shopify", func(s *config.ProductsSettings) { s.Direction = DirBoth }, nil)
+	ctx := context.Background()
+	mustReport(t)(e.prods.Reconcile(ctx))
+	sku := e.cat.Products[1].Variants[0].SKU
+
+	// The merchant edits the price; a pull reads that page ...
+	e.ch.edit(sku, func(p *sdk.Product, v *sdk.Variant) { v.Price = sdk.MustMoney("500.00", "SEK") })
+	var stale sdk.ProductPage
+	if err := e.ch.ReadProducts(ctx, sdk.ReadRequest{SKUs: []string{sku}}, func(p sdk.ProductPage) error { stale = p; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	// ... but before it takes the flow's turn, a later Rackbeat edit is
+	// pushed and wins (the in-memory channel's clock is in the past).
+	if _, err := e.client.UpdateProduct(ctx, sku, rackbeat.ProductInput{SalesPrice: ptr(dec("100"))}); err != nil {
+		t.Fatal(err)
+	}
+	mustReport(t)(e.prods.PushSKU(ctx, sku))
+	rbWrites := e.nonGET()
+	rep := mustReport(t)(e.prods.PullPage(ctx, stale))
+	if rp, _ := e.rb.Product(sku); e.nonGET() != rbWrites || !rp.SalesPrice.Equal(dec("100")) {
+		t.Fatalf("the stale page reached Rackbeat: price %v, %+v", rp.SalesPrice, rep)
+	}
+	if _, v, _ := e.ch.bySKU(sku); !v.Price.Amount.Equal(dec("125")) {
+		t.Fatalf("channel price %v, want 125.00", v.Price)
+	}
+}
