@@ -86,3 +86,31 @@ func TestShopboxContinuousSyncRackbeat(t *testing.T) {
 		return name == "Kaffekopp Deluxe" && ore == 10000
 	})
 }
+
+// TestShopboxContinuousSyncDisabled is "Deaktiver løpende synkronisering"
+// (direction off): an edit in Rackbeat and one in Shopbox stay where they
+// were made, and nothing is written to either side's products.
+func TestShopboxContinuousSyncDisabled(t *testing.T) {
+	w := newWorld(t, 6, countWrites)
+	w.start(w.shopboxLink("pos", orders("enabled", "false", "currency", "NOK"), `direction: off, pull_every: 2s`, ""))
+	w.quiesce(t)
+	before := w.writes.snapshot()
+	rbSKU, sbSKU := w.sku(1), w.sku(2)
+	p, _ := w.rb.Product(rbSKU)
+	body, _ := json.Marshal(map[string]any{"number": rbSKU, "name": "Bare i Rackbeat", "group": p.Group})
+	if _, err := w.rb.UpsertProduct(body); err != nil {
+		t.Fatal(err)
+	}
+	uid, _, _, _ := w.shopboxProduct(sbSKU)
+	w.shopboxMerchant(t, map[string]any{"uid": uid, "name": "Bare i Shopbox"})
+	time.Sleep(3 * time.Second) // past one pull_every, had the pull been on
+	w.quiesce(t)
+	_, sbName, _, _ := w.shopboxProduct(rbSKU)
+	rbOther, _ := w.rb.Product(sbSKU)
+	if sbName == "Bare i Rackbeat" || rbOther.Name == "Bare i Shopbox" {
+		t.Errorf("with continuous sync off an edit was carried: Shopbox %q, Rackbeat %q", sbName, rbOther.Name)
+	}
+	if a, b := w.writes.productWrites("rackbeat", before), w.writes.productWrites("shopbox", before); a+b != 0 {
+		t.Errorf("with continuous sync off products were written: Rackbeat %d, Shopbox %d: %s", a, b, w.writes)
+	}
+}
