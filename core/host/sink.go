@@ -58,8 +58,9 @@ func (h *Host) jobsForChannelEvents(l *Link, events []sdk.Event) []schedule.Args
 // channelPullKey is the key of a products job that pulls the channel's
 // changes into Rackbeat (after a channel's product webhook) instead of
 // pushing one Rackbeat SKU to the channel; it uses the push job for its
-// coalescing. No Rackbeat product number contains a NUL byte.
-const channelPullKey = "\x00channel-pull"
+// coalescing. (No NUL byte or the like: PostgreSQL's jsonb refuses it in
+// the job's arguments.)
+const channelPullKey = "shopbridge:channel-pull"
 
 // channelPullLag is how long a webhook-caused pull waits first: a
 // connector's cursor trails the clock (Shopify's by one to two seconds, so
