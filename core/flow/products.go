@@ -936,8 +936,8 @@ func changedAt(ch *channelVariant) time.Time {
 }
 
 // Reconcile compares both whole catalogues and fixes the drift that
-// webhooks and pulls missed, in the link's direction. It holds the set of
-// Rackbeat numbers in memory, nothing more of the catalogues.
+// webhooks and pulls missed, in the link's direction. It holds one entry
+// per channel SKU in memory, nothing more of the catalogues (see walk).
 func (f *Products) Reconcile(ctx context.Context) (Report, error) {
 	if f.Direction == DirOff || f.Direction == "" {
 		return Report{}, nil
