@@ -187,8 +187,12 @@ func (s *InitialSync) page(ctx context.Context, p sdk.ProductPage, rep *InitialR
 			e, exists := s.index.find(v.SKU)
 			var got catalogueProduct
 			var diff []string
+			// fieldsDiffer: the product's id fields are missing or hold
+			// other ids, so they are written even when nothing else is.
+			var fieldsDiffer bool
 			if exists {
 				got, diff = s.index.product(e), s.index.diff(in, e)
+				fieldsDiffer = s.index.fieldsDiffer(ids, e)
 			} else {
 				created, err := s.Inventory.CreateProduct(ctx, in)
 				switch {
@@ -206,16 +210,21 @@ func (s *InitialSync) page(ctx context.Context, p sdk.ProductPage, rep *InitialR
 						return nil, fmt.Errorf("create Rackbeat product %q: Rackbeat says the number is taken but has no product by it (deleted since?); run the sync again to resume", v.SKU)
 					}
 					exists, got, diff = true, catalogueProductOf(have), mapping.DiffRackbeat(in, have)
+					// Read without its field values, it gets them written.
+					fieldsDiffer = len((&Products{Rules: s.Rules}).idFields(prod.ID, v.ID, &have)) > 0
 				default:
 					return nil, fmt.Errorf("create Rackbeat product %q: %w", v.SKU, err)
 				}
 			}
 			if exists {
-				if len(diff) == 0 {
+				if len(diff) == 0 && !fieldsDiffer {
 					rep.Unchanged++
 				} else {
 					upd := mapping.OnlyFields(in, diff)
 					upd.Group = 0
+					if !fieldsDiffer {
+						upd.FieldValues = nil
+					}
 					updated, err := s.Inventory.UpdateProduct(ctx, v.SKU, upd)
 					if err != nil {
 						return nil, fmt.Errorf("update Rackbeat product %q: %w", v.SKU, err)
@@ -281,12 +290,22 @@ func (s *InitialSync) commit(ctx context.Context, bindings []state.ProductBindin
 // without a request of its own: reading them one by one would take hours
 // at Rackbeat's limit. It keeps only a compact index of each product (see
 // catalogueIndex), not the products.
+//
+// When the link names custom fields for the channel's ids, the pages are
+// read with their field values (expand=field_values) and the index keeps
+// a fingerprint of those fields, so that a product Rackbeat has whose ids
+// are missing or other gets them written, and one whose ids are right
+// costs no request. Without such fields the pages are read without field
+// values: nothing else the sync compares or hashes reads them, and they
+// would only lengthen each page.
 func (s *InitialSync) loadIndex(ctx context.Context) error {
-	x := newCatalogueIndex()
+	x := newCatalogueIndex(s.Rules.UIDField, s.Rules.VariationField)
+	var f rackbeat.Filter
+	if len(x.fieldIDs) > 0 {
+		f.Expand = []string{"field_values"}
+	}
 	for page := 1; ; page++ {
-		// No expand=field_values: neither the comparison nor the binding's
-		// hash reads custom fields, and they would only lengthen each page.
-		p, err := s.Inventory.ProductsPage(ctx, page, 100, rackbeat.Filter{})
+		p, err := s.Inventory.ProductsPage(ctx, page, 100, f)
 		if err != nil {
 			return fmt.Errorf("read Rackbeat's catalogue: %w", err)
 		}

@@ -1,9 +1,11 @@
 package flow
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"hash/maphash"
+	"math"
 	"slices"
 	"strings"
 
@@ -24,6 +26,12 @@ import (
 // 8 requests a second), and at 1,000,000 products this index is about
 // 80 MB where the products were over a gigabyte.
 //
+// When the link names custom fields for the channel's ids (Shopbox seed:
+// "Shopbox UID felt ID" and "Shopbox variasjonsfelt ID"), each product
+// also has one 64-bit fingerprint of those fields' values, kept in the
+// arena right after its number, so a link without them pays nothing for
+// it and one with them 8 bytes a product.
+//
 // Fingerprints can collide; two different values of one field share a
 // 64-bit fingerprint with a chance of 2⁻⁶⁴ per comparison, and a collision
 // would leave one field of one product as Rackbeat has it.
@@ -33,6 +41,8 @@ type catalogueIndex struct {
 	arena   string          // numbers, once built
 	entries []catalogueEntry
 	built   bool
+	// fieldIDs are the custom fields fingerprinted per product, in order.
+	fieldIDs []int64
 }
 
 // The fields the initial sync compares, in the order mapping.DiffRackbeat
@@ -64,14 +74,29 @@ type catalogueProduct struct {
 	Stock bool
 }
 
-func newCatalogueIndex() *catalogueIndex {
-	return &catalogueIndex{seed: maphash.MakeSeed()}
+// newCatalogueIndex makes an index that also fingerprints the values of
+// the custom fields fieldIDs names (zeros, fields a link leaves unset,
+// are ignored).
+func newCatalogueIndex(fieldIDs ...int64) *catalogueIndex {
+	x := &catalogueIndex{seed: maphash.MakeSeed()}
+	for _, id := range fieldIDs {
+		if id != 0 {
+			x.fieldIDs = append(x.fieldIDs, id)
+		}
+	}
+	return x
 }
+
+// fieldsPrintLen is the bytes a product's field fingerprint takes in the arena.
+const fieldsPrintLen = 8
 
 // grow makes room for n more products, so that reading a catalogue whose
 // size is known does not copy the index as it grows.
 func (x *catalogueIndex) grow(n, numberLen int) {
 	x.entries = slices.Grow(x.entries, n)
+	if len(x.fieldIDs) > 0 {
+		numberLen += fieldsPrintLen
+	}
 	x.numbers.Grow(n * numberLen)
 }
 
@@ -82,6 +107,9 @@ func (x *catalogueIndex) add(p rackbeat.Product) error {
 	}
 	if len(p.Number) > 1<<16-1 {
 		return fmt.Errorf("Rackbeat product number of %d bytes starting %q is too long to index", len(p.Number), p.Number[:32])
+	}
+	if x.numbers.Len() > math.MaxUint32-len(p.Number)-fieldsPrintLen {
+		return fmt.Errorf("Rackbeat's catalogue has more product numbers than the index can hold (4 GiB of them)")
 	}
 	h, err := hex.DecodeString(mapping.HashRackbeat(p))
 	if err != nil || len(h) != 16 {
@@ -96,6 +124,11 @@ func (x *catalogueIndex) add(p rackbeat.Product) error {
 	e.fields[fpCostPrice] = x.money(p.CostPrice)
 	e.fields[fpWeight] = x.weight(p.Physical.Weight, p.Physical.WeightUnit)
 	x.numbers.WriteString(p.Number)
+	if len(x.fieldIDs) > 0 {
+		var fp [fieldsPrintLen]byte
+		binary.LittleEndian.PutUint64(fp[:], x.fieldsPrint(p.Field))
+		x.numbers.Write(fp[:])
+	}
 	x.entries = append(x.entries, e)
 	return nil
 }
@@ -164,6 +197,52 @@ func (x *catalogueIndex) diff(want rackbeat.ProductInput, e *catalogueEntry) []s
 		out = append(out, mapping.RackbeatWeight)
 	}
 	return out
+}
+
+// fieldsDiffer reports whether the product's custom fields differ from
+// what want would write, as idFields compares them. It is exact when want
+// sets every field the index fingerprints, as the initial sync's does when
+// the channel gives both ids; when want leaves one out, a product whose
+// field holds something is reported as differing, and the fields want
+// does set are written again. An index without fields has nothing that
+// differs.
+func (x *catalogueIndex) fieldsDiffer(want []rackbeat.FieldValue, e *catalogueEntry) bool {
+	if len(x.fieldIDs) == 0 {
+		return false
+	}
+	at := e.off + uint32(e.n)
+	var have uint64
+	for i := range fieldsPrintLen {
+		have |= uint64(x.arena[at+uint32(i)]) << (8 * i)
+	}
+	return have != x.fieldsPrint(func(id int64) (string, bool) {
+		for _, fv := range want {
+			if fv.FieldID == id {
+				return fv.Value, true
+			}
+		}
+		return "", false
+	})
+}
+
+// fieldsPrint fingerprints the values of the index's custom fields, a
+// field without a value apart from one whose value is empty.
+func (x *catalogueIndex) fieldsPrint(value func(id int64) (string, bool)) uint64 {
+	var h maphash.Hash
+	h.SetSeed(x.seed)
+	var n [8]byte
+	for _, id := range x.fieldIDs {
+		v, ok := value(id)
+		if !ok {
+			_ = h.WriteByte(0)
+			continue
+		}
+		_ = h.WriteByte(1)
+		binary.LittleEndian.PutUint64(n[:], uint64(len(v)))
+		_, _ = h.Write(n[:])
+		_, _ = h.WriteString(v)
+	}
+	return h.Sum64()
 }
 
 func (x *catalogueIndex) text(s string) uint64 {

@@ -96,3 +96,59 @@ func TestCatalogueIndexFinds(t *testing.T) {
 		}
 	}
 }
+
+// The index's field fingerprint decides as idFields does whether a
+// product's id fields need writing: missing, other or partly set fields
+// do, the same values do not; an index without fields never asks for a
+// write, and its entries take no room for them.
+func TestCatalogueIndexFieldsDifferAsIDFields(t *testing.T) {
+	const uid, variation = 7, 8
+	rules := mapping.LinkRules{UIDField: uid, VariationField: variation}
+	fv := func(kv ...string) []rackbeat.FieldValue {
+		var out []rackbeat.FieldValue
+		for i := 0; i < len(kv); i += 2 {
+			id := int64(uid)
+			if kv[i] == "var" {
+				id = variation
+			}
+			out = append(out, rackbeat.FieldValue{FieldID: id, Value: kv[i+1]})
+		}
+		return out
+	}
+	cases := map[string][]rackbeat.FieldValue{
+		"none":                    nil,
+		"both right":              fv("uid", "p1", "var", "v1"),
+		"both right, other order": fv("var", "v1", "uid", "p1"),
+		"uid only":                fv("uid", "p1"),
+		"variation only":          fv("var", "v1"),
+		"other uid":               fv("uid", "p2", "var", "v1"),
+		"other variation":         fv("uid", "p1", "var", "v2"),
+		"empty values":            fv("uid", "", "var", ""),
+		"values run together":     fv("uid", "p1v", "var", "1"),
+	}
+	ids := (&Products{Rules: rules}).idFields("p1", "v1", nil)
+	for name, have := range cases {
+		x := newCatalogueIndex(uid, 0, variation)
+		if err := x.add(rackbeat.Product{Number: "A", FieldValues: have}); err != nil {
+			t.Fatal(err)
+		}
+		x.build()
+		e, _ := x.find("A")
+		want := len((&Products{Rules: rules}).idFields("p1", "v1", &rackbeat.Product{FieldValues: have})) > 0
+		if got := x.fieldsDiffer(ids, e); got != want {
+			t.Errorf("fields %s: index says differ=%v, idFields %v", name, got, want)
+		}
+		if x.number(e) != "A" {
+			t.Errorf("fields %s: number read back as %q", name, x.number(e))
+		}
+	}
+	plain := newCatalogueIndex(0, 0)
+	if err := plain.add(rackbeat.Product{Number: "A", FieldValues: fv("uid", "p9")}); err != nil {
+		t.Fatal(err)
+	}
+	plain.build()
+	e, _ := plain.find("A")
+	if plain.fieldsDiffer(ids, e) || len(plain.arena) != 1 {
+		t.Errorf("an index without fields asks for a write or keeps %d bytes for one number of 1", len(plain.arena))
+	}
+}
