@@ -25,6 +25,8 @@ type memChannel struct {
 	clock    time.Time
 
 	productWrites, productBatches, stockBatches, stockRows int
+	// skuReads counts the SKUs asked for by product reads by SKU.
+	skuReads int
 }
 
 func newMemChannel() *memChannel {
@@ -90,6 +92,7 @@ func clone(p sdk.Product) sdk.Product {
 
 func (m *memChannel) ReadProducts(ctx context.Context, req sdk.ReadRequest, emit func(sdk.ProductPage) error) error {
 	m.mu.Lock()
+	m.skuReads += len(req.SKUs)
 	var all []sdk.Product
 	want := map[string]bool{}
 	for _, s := range req.SKUs {

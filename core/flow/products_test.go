@@ -474,3 +474,30 @@ func TestBothPullPageOlderThanAPushIsReadAgain(t *testing.T) {
 		t.Fatalf("channel price %v, want 125.00", v.Price)
 	}
 }
+
+// A reconciliation reads the channel's catalogue once and reads by SKU
+// (dear on Shopify) only what moved on either side since the last
+// agreement.
+func TestReconcileReadsBySKUOnlyWhatMoved(t *testing.T) {
+	e := newEnv(t, 20, "shopify", func(s *config.ProductsSettings) { s.Direction = DirBoth }, nil)
+	ctx := context.Background()
+	mustReport(t)(e.prods.Reconcile(ctx))
+	e.ch.mu.Lock()
+	e.ch.skuReads = 0
+	e.ch.mu.Unlock()
+	if rep := mustReport(t)(e.prods.Reconcile(ctx)); rep.Writes != 0 {
+		t.Fatalf("second reconciliation wrote: %+v", rep)
+	}
+	if e.ch.skuReads != 0 {
+		t.Fatalf("an agreed catalogue was read by SKU: %d SKUs", e.ch.skuReads)
+	}
+	a, b := e.cat.Products[3].Variants[0].SKU, e.cat.Products[7].Variants[0].SKU
+	e.ch.edit(a, func(p *sdk.Product, v *sdk.Variant) { v.Price = sdk.MustMoney("500.00", "SEK") })
+	if _, err := e.client.UpdateProduct(ctx, b, rackbeat.ProductInput{Description: ptr("Ny")}); err != nil {
+		t.Fatal(err)
+	}
+	rep := mustReport(t)(e.prods.Reconcile(ctx))
+	if e.ch.skuReads != 2 || rep.RackbeatUpdated != 1 || rep.ChannelUpdated != 1 {
+		t.Fatalf("after one edit on each side: %d SKUs read by SKU (want 2), %+v", e.ch.skuReads, rep)
+	}
+}
