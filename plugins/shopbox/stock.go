@@ -16,8 +16,9 @@ import (
 // this many rows are remembered, oldest forgotten first.
 const appliedCapacity = 100_000
 
-// bulkReadThreshold is how many rows of one branch make a batch read the
-// branch's whole inventory instead of one query per row.
+// bulkReadThreshold is how many SKUs and products of one branch make a
+// batch look at the size of the branch's inventory, to read it whole when
+// that takes fewer requests than one query each (see branchStock).
 const bulkReadThreshold = 25
 
 func sortedKeys(m map[string]string) []string {
@@ -155,6 +156,13 @@ type unit struct{ product, variance int }
 
 // WriteStock sets stock levels, one result per row. See the package
 // documentation for what its idempotency guarantees.
+//
+// Shopbox sets a quantity absolutely, but the current one is still read
+// before writing: it is the row's Previous, the compare-and-set check of
+// Expected, and it spares a write that would change nothing. What is read
+// is bounded by the batch, never by the catalogue: one query per SKU (which
+// also finds the unit the SKU names), or the branch page by page when that
+// is fewer requests. See branchStock.
 func (l *Link) WriteStock(ctx context.Context, req sdk.StockWriteRequest) ([]sdk.StockWriteResult, error) {
 	// One batch at a time per link: the record-then-write of a key must not
 	// interleave with a retry of the same batch.
@@ -162,11 +170,9 @@ func (l *Link) WriteStock(ctx context.Context, req sdk.StockWriteRequest) ([]sdk
 	defer l.stockMu.Unlock()
 
 	out := make([]sdk.StockWriteResult, len(req.Rows))
-	units := make([]unit, len(req.Rows))
 	branches := make([]int, len(req.Rows))
-	bySKU := map[string]unit{}
-	perBranch := map[int]int{}
-	todo := make([]bool, len(req.Rows))
+	named := make([]unit, len(req.Rows)) // the unit a row names by inventory item id
+	rowsOf := map[int][]int{}            // branch → indexes of the rows to write there
 	for i, row := range req.Rows {
 		out[i].Key = row.Key
 		key := appliedKey(req.IdempotencyKey, row)
@@ -174,7 +180,7 @@ func (l *Link) WriteStock(ctx context.Context, req sdk.StockWriteRequest) ([]sdk
 			out[i].Replayed, out[i].Previous = true, prev
 			continue
 		}
-		u, err := l.resolveUnit(ctx, row.Level, bySKU)
+		u, err := namedUnit(row.Level)
 		if err == nil {
 			branches[i], err = l.branchOf(ctx, row.Level.LocationID)
 		}
@@ -185,72 +191,89 @@ func (l *Link) WriteStock(ctx context.Context, req sdk.StockWriteRequest) ([]sdk
 			out[i].Err = sdk.AsError(err)
 			continue
 		}
-		units[i], todo[i] = u, true
-		perBranch[branches[i]]++
+		named[i] = u
+		rowsOf[branches[i]] = append(rowsOf[branches[i]], i)
 	}
 
-	// Current quantities: a whole branch at once when many of its rows are
-	// written, else one query per row.
-	current := map[int]map[unit]int64{}
-	for b, n := range perBranch {
-		if n >= bulkReadThreshold {
-			m, err := l.branchQuantities(ctx, b)
-			if err != nil {
-				if fatal(ctx, err) {
-					return nil, err
-				}
-				continue
-			}
-			current[b] = m
-		}
+	order := make([]int, 0, len(rowsOf))
+	for b := range rowsOf {
+		order = append(order, b)
 	}
-	for i, row := range req.Rows {
-		if !todo[i] {
-			continue
-		}
-		b, u := branches[i], units[i]
-		var have int64
-		if m, ok := current[b]; ok {
-			have = m[u]
-		} else {
-			q, err := l.unitQuantity(ctx, b, u)
-			if err != nil {
-				if fatal(ctx, err) {
-					return nil, err
-				}
-				out[i].Err = sdk.AsError(err)
-				continue
-			}
-			have = q
-		}
-		out[i].Previous = have
-		want := row.Level.Quantity
-		if row.Expected != nil && *row.Expected != have && have != want {
-			e := sdk.Errorf(sdk.ClassConflict, "stock of %s at branch %d is %d in Shopbox, not the expected %d; read it again before writing", describeRow(row.Level), b, have, *row.Expected)
-			e.Code = "EXPECTED_QUANTITY_STALE"
-			out[i].Err = e
-			continue
-		}
-		key := appliedKey(req.IdempotencyKey, row)
-		if have != want {
-			in := api.InventoryInput{Branch: b, Product: u.product, Quantity: want, Note: "shopbridge " + key}
-			if u.variance != 0 {
-				v := u.variance
-				in.ProductVariance = &v
-			}
-			if _, err := l.c.SetInventory(ctx, in); err != nil {
-				if fatal(ctx, err) {
-					return nil, err
-				}
-				out[i].Err = sdk.AsError(err)
-				continue
+	sort.Ints(order)
+	bySKU := map[string]unit{} // units found by the product lookup, for every branch
+	for _, b := range order {
+		idx := rowsOf[b]
+		var skus []string
+		var products []int
+		for _, i := range idx {
+			if named[i] != (unit{}) {
+				products = append(products, named[i].product)
+			} else {
+				skus = append(skus, req.Rows[i].Level.SKU)
 			}
 		}
-		if req.IdempotencyKey != "" {
-			l.applied.put(key, have)
+		view, err := l.branchStock(ctx, b, skus, products)
+		if err != nil {
+			return nil, err
+		}
+		for _, i := range idx {
+			if err := l.writeRow(ctx, req.IdempotencyKey, req.Rows[i], b, named[i], view, bySKU, &out[i]); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return out, nil
+}
+
+// writeRow writes one row of a batch at branch b and fills its result. Only
+// an error that ends the whole batch is returned.
+func (l *Link) writeRow(ctx context.Context, batch string, row sdk.StockWrite, b int, u unit, view *stockView, bySKU map[string]unit, res *sdk.StockWriteResult) error {
+	fail := func(err error) error {
+		if fatal(ctx, err) {
+			return err
+		}
+		res.Err = sdk.AsError(err)
+		return nil
+	}
+	have, known, err := view.quantity(row.Level.SKU, u)
+	if err != nil {
+		return fail(err)
+	}
+	if !known {
+		// No inventory row answers to the SKU at this branch: the unit may
+		// exist without having been counted there yet.
+		if u == (unit{}) {
+			if u, err = l.resolveUnit(ctx, row.Level, bySKU); err != nil {
+				return fail(err)
+			}
+		}
+		have = 0
+	} else if u == (unit{}) {
+		u = view.unitOf(row.Level.SKU)
+	}
+	res.Previous = have
+	want := row.Level.Quantity
+	if row.Expected != nil && *row.Expected != have && have != want {
+		e := sdk.Errorf(sdk.ClassConflict, "stock of %s at branch %d is %d in Shopbox, not the expected %d; read it again before writing", describeRow(row.Level), b, have, *row.Expected)
+		e.Code = "EXPECTED_QUANTITY_STALE"
+		res.Err = e
+		return nil
+	}
+	key := appliedKey(batch, row)
+	if have != want {
+		in := api.InventoryInput{Branch: b, Product: u.product, Quantity: want, Note: "shopbridge " + key}
+		if u.variance != 0 {
+			v := u.variance
+			in.ProductVariance = &v
+		}
+		if _, err := l.c.SetInventory(ctx, in); err != nil {
+			return fail(err)
+		}
+	}
+	if batch != "" {
+		l.applied.put(key, have)
+	}
+	return nil
 }
 
 // fatal says an error ends the whole batch rather than one row.
@@ -273,9 +296,9 @@ func describeRow(lv sdk.StockLevel) string {
 	return "unit " + lv.InventoryItemID
 }
 
-// resolveUnit finds the product (and variance) a level is about: from its
-// inventory item id, else by SKU.
-func (l *Link) resolveUnit(ctx context.Context, lv sdk.StockLevel, bySKU map[string]unit) (unit, error) {
+// namedUnit is the unit a level names by its inventory item id; the zero
+// unit when it names one by SKU only.
+func namedUnit(lv sdk.StockLevel) (unit, error) {
 	if lv.InventoryItemID != "" {
 		p, v, ok := parseInventoryItemID(lv.InventoryItemID)
 		if !ok {
@@ -286,6 +309,13 @@ func (l *Link) resolveUnit(ctx context.Context, lv sdk.StockLevel, bySKU map[str
 	if lv.SKU == "" {
 		return unit{}, sdk.Invalid("sku", "a stock row needs a SKU or an inventory item id")
 	}
+	return unit{}, nil
+}
+
+// resolveUnit finds the product (and variance) a SKU names with the product
+// lookup. WriteStock needs it only for a SKU that no inventory row of the
+// branch carries.
+func (l *Link) resolveUnit(ctx context.Context, lv sdk.StockLevel, bySKU map[string]unit) (unit, error) {
 	if u, ok := bySKU[lv.SKU]; ok {
 		return u, nil
 	}
@@ -307,47 +337,187 @@ func (l *Link) resolveUnit(ctx context.Context, lv sdk.StockLevel, bySKU map[str
 			}
 		}
 	}
-	switch len(found) {
-	case 0:
-		return unit{}, sdk.NotFound("no Shopbox product or variance that holds stock has SKU %q", lv.SKU)
-	case 1:
-		bySKU[lv.SKU] = found[0]
-		return found[0], nil
+	if len(found) > 1 {
+		return unit{}, ambiguousSKU(lv.SKU, len(found))
 	}
-	return unit{}, sdk.Invalid("sku", "SKU %q is on %d Shopbox units; write with the inventory item id instead", lv.SKU, len(found))
+	if len(found) == 0 {
+		return unit{}, sdk.NotFound("no Shopbox product or variance that holds stock has SKU %q", lv.SKU)
+	}
+	bySKU[lv.SKU] = found[0]
+	return found[0], nil
 }
 
-func (l *Link) unitQuantity(ctx context.Context, branch int, u unit) (int64, error) {
-	for page := 1; ; page++ {
-		p, err := l.c.Inventories(ctx, api.InventoryQuery{Branch: branch, Product: u.product}, page, api.MaxPerPage)
-		if err != nil {
-			return 0, err
-		}
-		for _, r := range p.Items {
-			if rowUnit(r) == u {
-				return r.Quantity, nil
+func ambiguousSKU(sku string, n int) error {
+	return sdk.Invalid("sku", "SKU %q is on %d Shopbox units; write with the inventory item id instead", sku, n)
+}
+
+// stockView is what one WriteStock read of one branch's stock: the current
+// quantity of each unit read, the units each SKU read names, and the reads
+// that failed. A unit or SKU that was read but has no row is not counted at
+// the branch yet.
+type stockView struct {
+	qty         map[unit]int64
+	units       map[string][]unit // SKU → units with a row carrying it
+	whole       bool              // every row of the branch was read
+	readSKU     map[string]error  // SKUs queried, with the error of the query
+	readProduct map[int]error     // products queried, with the error of the query
+}
+
+func newStockView() *stockView {
+	return &stockView{qty: map[unit]int64{}, units: map[string][]unit{}, readSKU: map[string]error{}, readProduct: map[int]error{}}
+}
+
+func (v *stockView) add(r api.InventoryRow) {
+	u := rowUnit(r)
+	if _, dup := v.qty[u]; !dup && r.SKUCode != "" {
+		v.units[r.SKUCode] = append(v.units[r.SKUCode], u)
+	}
+	v.qty[u] = r.Quantity
+}
+
+// quantity is the current quantity of the unit a row names (by u, else by
+// its SKU); known is false when no inventory row answers to it.
+func (v *stockView) quantity(sku string, u unit) (have int64, known bool, err error) {
+	if u != (unit{}) {
+		if !v.whole {
+			if err := v.readProduct[u.product]; err != nil {
+				return 0, false, err
 			}
 		}
-		if !p.Pagination.More() || len(p.Items) == 0 {
-			return 0, nil // no row yet: nothing counted at this branch
+		// A unit named by id needs no lookup: no row means nothing counted.
+		return v.qty[u], true, nil
+	}
+	if !v.whole {
+		if err := v.readSKU[sku]; err != nil {
+			return 0, false, err
 		}
+	}
+	switch us := v.units[sku]; len(us) {
+	case 0:
+		return 0, false, nil
+	case 1:
+		return v.qty[us[0]], true, nil
+	default:
+		return 0, false, ambiguousSKU(sku, len(us))
 	}
 }
 
-func (l *Link) branchQuantities(ctx context.Context, branch int) (map[unit]int64, error) {
-	out := map[unit]int64{}
+func (v *stockView) unitOf(sku string) unit { return v.units[sku][0] }
+
+// branchStock reads the current stock a batch needs at one branch: the
+// rows of each SKU and of each product (a unit named by id) the batch
+// writes. That is one request per SKU or product; the branch's whole
+// inventory is read instead only when it has fewer pages than that, which
+// takes one look at its first page to learn. Either way a batch costs at
+// most one read more than it has rows, and never more than the branch has
+// pages plus one: the cost follows the batch, not the catalogue.
+//
+// Only an error that ends the batch is returned; the failure of one query
+// stays with the rows that needed it.
+func (l *Link) branchStock(ctx context.Context, branch int, skus []string, products []int) (*stockView, error) {
+	v := newStockView()
+	skus, products = dedupeStrings(skus), dedupeInts(products)
+	if n := len(skus) + len(products); n > bulkReadThreshold {
+		whole, err := l.branchInventory(ctx, branch, n, v)
+		if err != nil && fatal(ctx, err) {
+			return nil, err
+		}
+		if whole {
+			v.whole = true
+			return v, nil
+		}
+		// The branch is larger than the batch (or its read failed): query
+		// what the batch needs, starting from nothing.
+		v = newStockView()
+	}
+	for _, sku := range skus {
+		p, err := l.c.Inventories(ctx, api.InventoryQuery{Branch: branch, SKU: sku}, 1, api.MaxPerPage)
+		if err != nil {
+			if fatal(ctx, err) {
+				return nil, err
+			}
+			v.readSKU[sku] = err
+			continue
+		}
+		v.readSKU[sku] = nil
+		for _, r := range p.Items {
+			if r.SKUCode == sku && r.Branch == branch {
+				v.add(r)
+			}
+		}
+	}
+	for _, prod := range products {
+		err := l.productInventory(ctx, branch, prod, v)
+		if err != nil && fatal(ctx, err) {
+			return nil, err
+		}
+		v.readProduct[prod] = err
+	}
+	return v, nil
+}
+
+// branchInventory reads the whole inventory of a branch into v, if it has
+// at most budget pages; whole says it did.
+func (l *Link) branchInventory(ctx context.Context, branch, budget int, v *stockView) (whole bool, err error) {
 	for page := 1; ; page++ {
 		p, err := l.c.Inventories(ctx, api.InventoryQuery{Branch: branch}, page, api.MaxPerPage)
 		if err != nil {
-			return nil, fmt.Errorf("reading the stock of branch %d: %w", branch, err)
+			return false, fmt.Errorf("reading the stock of branch %d: %w", branch, err)
 		}
 		for _, r := range p.Items {
-			out[rowUnit(r)] = r.Quantity
+			v.add(r)
 		}
 		if !p.Pagination.More() || len(p.Items) == 0 {
-			return out, nil
+			return true, nil
+		}
+		// The first page tells how many remain; an answer without a page
+		// count cannot show that scanning is the cheaper way.
+		if page == 1 && (p.Pagination.TotalPages == 0 || p.Pagination.TotalPages-1 > budget) {
+			return false, nil
 		}
 	}
+}
+
+// productInventory reads the rows of one product (its variances) at a branch into v.
+func (l *Link) productInventory(ctx context.Context, branch, product int, v *stockView) error {
+	for page := 1; ; page++ {
+		p, err := l.c.Inventories(ctx, api.InventoryQuery{Branch: branch, Product: product}, page, api.MaxPerPage)
+		if err != nil {
+			return fmt.Errorf("reading the stock of product %d at branch %d: %w", product, branch, err)
+		}
+		for _, r := range p.Items {
+			if r.Product == product {
+				v.add(r)
+			}
+		}
+		if !p.Pagination.More() || len(p.Items) == 0 {
+			return nil
+		}
+	}
+}
+
+func dedupeStrings(xs []string) []string {
+	seen := make(map[string]bool, len(xs))
+	out := xs[:0:0]
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func dedupeInts(xs []int) []int {
+	seen := make(map[int]bool, len(xs))
+	out := xs[:0:0]
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func rowUnit(r api.InventoryRow) unit {
