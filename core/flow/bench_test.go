@@ -55,7 +55,9 @@ import (
 // "index-N" measures the one part of the host's memory that grows with
 // the catalogue, the index of Rackbeat's products the sync compares
 // against (index-B/product: the heap it keeps, per product), up to
-// 1,000,000. SHOPBRIDGE_BENCH_1M=1 adds a whole sync of 1,000,000 new
+// 1,000,000; "index-id-fields-1000000" the same index for a link that
+// names custom fields for the channel's ids (Shopbox), which adds a
+// fingerprint of them per product. SHOPBRIDGE_BENCH_1M=1 adds a whole sync of 1,000,000 new
 // products (about seven minutes); there is no existing-1000000: the
 // sandbox scans its catalogue on every request, so it would take hours.
 func BenchmarkInitialSync(b *testing.B) {
@@ -82,15 +84,24 @@ func BenchmarkInitialSync(b *testing.B) {
 	for _, n := range []int{10000, 100000, 1000000} {
 		b.Run("index-"+strconv.Itoa(n), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				benchIndex(b, n)
+				benchIndex(b, n, false)
 			}
 		})
 	}
+	// A Shopbox link names two custom fields for the channel's ids; the
+	// index then keeps a fingerprint of them per product too.
+	b.Run("index-id-fields-1000000", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			benchIndex(b, 1000000, true)
+		}
+	})
 }
 
 // benchIndex indexes n Rackbeat products as loadIndex does, a page of
 // decoded products at a time, and reports the heap the index keeps.
-func benchIndex(b *testing.B, n int) {
+// idFields gives the products and the index the two custom fields of a
+// Shopbox link (Shopbox uids of eight digits).
+func benchIndex(b *testing.B, n int, idFields bool) {
 	b.StopTimer()
 	runtime.GC()
 	var before, after runtime.MemStats
@@ -98,7 +109,11 @@ func benchIndex(b *testing.B, n int) {
 	stop := sampleHeap()
 	start := time.Now()
 	b.StartTimer()
+	const uidField, variationField = 7, 8
 	x := newCatalogueIndex()
+	if idFields {
+		x = newCatalogueIndex(uidField, variationField)
+	}
 	page := make([]rackbeat.Product, 0, 100)
 	for j := 0; j < n; j += 100 {
 		page = page[:0]
@@ -106,6 +121,9 @@ func benchIndex(b *testing.B, n int) {
 			page = append(page, rackbeat.Product{Number: fmt.Sprintf("B-%07d", k), Name: "Vare " + strconv.Itoa(k),
 				Description: genDescription, Barcode: fmt.Sprintf("57%011d", k), SalesPrice: decimal.New(10000+int64(k%997), -2),
 				CostPrice: decimal.New(4000, -2), InventoryEnabled: true, Physical: rackbeat.Physical{Weight: decimal.New(4, -1), WeightUnit: "kg"}})
+			if idFields {
+				page[len(page)-1].FieldValues = []rackbeat.FieldValue{{FieldID: uidField, Value: strconv.Itoa(10000000 + k)}, {FieldID: variationField, Value: strconv.Itoa(20000000 + k)}}
+			}
 		}
 		if j == 0 {
 			x.grow(n, len(page[0].Number)+2)
