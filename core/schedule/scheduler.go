@@ -70,9 +70,15 @@ type Options struct {
 	// PollInterval is how often workers look for new jobs when the database
 	// cannot notify them (SQLite) [200 ms].
 	PollInterval time.Duration
-	// HoldRecheck is how soon a job of a held or busy link is looked at
-	// again [1 s].
+	// HoldRecheck is how soon a job of a busy link (all its slots taken) is
+	// looked at again [1 s].
 	HoldRecheck time.Duration
+	// HoldWait is how long a job of a held (draining) link waits before it
+	// is looked at again [5 min]. Resume makes the link's held jobs
+	// available at once, so this only bounds the wait when Resume never
+	// comes (the host stopped mid-swap); it is long so that a held link's
+	// queue costs no database writes while the swap runs.
+	HoldWait time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -99,6 +105,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.HoldRecheck <= 0 {
 		o.HoldRecheck = time.Second
+	}
+	if o.HoldWait <= 0 {
+		o.HoldWait = 5 * time.Minute
 	}
 	if o.DeadAfter == 0 {
 		o.DeadAfter = 30 * time.Second
@@ -176,6 +185,9 @@ type linkSlots struct {
 	running int
 	held    bool
 	changed chan struct{} // closed and replaced whenever running or held changes
+	// long cancels the link's running long jobs, for Drain's
+	// CancelLongJobs; keys come from Scheduler.nextRun.
+	long map[uint64]context.CancelCauseFunc
 }
 
 // riverClient is the part of River's client the scheduler needs, made
@@ -187,6 +199,9 @@ type riverClient interface {
 	stop(ctx context.Context) error
 	stopAndCancel(ctx context.Context) error
 	periodic() *river.PeriodicJobBundle
+	// snoozed reports the jobs this client snoozed, once each snooze is
+	// saved; the channel closes when the client stops.
+	snoozed() (<-chan *river.Event, func())
 }
 
 type typedClient[TTx any] struct {
@@ -201,6 +216,9 @@ func (t typedClient[TTx]) start(ctx context.Context) error         { return t.c.
 func (t typedClient[TTx]) stop(ctx context.Context) error          { return t.c.Stop(ctx) }
 func (t typedClient[TTx]) stopAndCancel(ctx context.Context) error { return t.c.StopAndCancel(ctx) }
 func (t typedClient[TTx]) periodic() *river.PeriodicJobBundle      { return t.c.PeriodicJobs() }
+func (t typedClient[TTx]) snoozed() (<-chan *river.Event, func()) {
+	return t.c.Subscribe(river.EventKindJobSnoozed)
+}
 
 // migrationLockKey serialises River's migrations between hosts starting
 // together on PostgreSQL (core/state uses a different key for its own).
@@ -395,13 +413,18 @@ func (s *Scheduler) Rescued() int64 {
 // sweep for dead hosts' jobs run until Stop.
 func (s *Scheduler) Start(ctx context.Context) error {
 	if s.db.Driver() == state.DriverSQLite {
-		var n int64
+		var n, held int64
 		err := s.db.InTx(ctx, func(tx *state.Tx) error {
 			res, err := tx.SQLTx().ExecContext(ctx, "UPDATE river_job SET state = 'available' WHERE state = 'running'")
 			if err != nil {
 				return err
 			}
-			n, err = res.RowsAffected()
+			if n, err = res.RowsAffected(); err != nil {
+				return err
+			}
+			// Jobs held by a drain the previous run never resumed would
+			// otherwise wait out HoldWait.
+			held, err = releaseAllHeld(tx)
 			return err
 		})
 		if err != nil {
@@ -410,6 +433,9 @@ func (s *Scheduler) Start(ctx context.Context) error {
 		if n > 0 {
 			s.log.Warn("jobs were running when the host last stopped; running them again", "jobs", n)
 		}
+		if held > 0 {
+			s.log.Info("jobs held by a drain the last run did not resume are available again", "jobs", held)
+		}
 	}
 	if s.beat != nil {
 		if err := s.beat.start(ctx); err != nil {
@@ -417,8 +443,13 @@ func (s *Scheduler) Start(ctx context.Context) error {
 		}
 		s.log.Info("heartbeat started", "client_id", s.id, "dead_after", s.opts.DeadAfter, "every", s.opts.HeartbeatEvery)
 	}
+	// Subscribed before River starts, so no snooze is missed; River closes
+	// the channel when it stops, which ends the watch.
+	snoozed, unsubscribe := s.rc.snoozed()
+	go s.watchHeldSnoozes(snoozed)
 	// River stops when its start context ends; the host stops it with Stop.
 	if err := s.rc.start(context.WithoutCancel(ctx)); err != nil {
+		unsubscribe()
 		if s.beat != nil {
 			s.beat.halt()
 		}
@@ -552,92 +583,6 @@ func (s *Scheduler) QueueDepth(ctx context.Context) (map[string]int, error) {
 	return out, nil
 }
 
-// Drain holds new jobs of link on this host and waits until none of its jobs
-// runs here; held jobs wait in the queue, nothing is lost. Call Resume when
-// the link is open again (also after Drain fails).
-func (s *Scheduler) Drain(ctx context.Context, link string) error {
-	for {
-		s.mu.Lock()
-		ls := s.slots(link)
-		if !ls.held {
-			ls.held = true
-			ls.notify()
-		}
-		if ls.running == 0 {
-			s.mu.Unlock()
-			return nil
-		}
-		ch := ls.changed
-		s.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return fmt.Errorf("schedule: drain link %s: jobs still running: %w", link, ctx.Err())
-		}
-	}
-}
-
-// Resume lets a drained link's jobs run again.
-func (s *Scheduler) Resume(link string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ls := s.slots(link)
-	ls.held = false
-	ls.notify()
-}
-
-// slots returns the link's slots; s.mu must be held.
-func (s *Scheduler) slots(link string) *linkSlots {
-	ls := s.links[link]
-	if ls == nil {
-		ls = &linkSlots{changed: make(chan struct{})}
-		s.links[link] = ls
-	}
-	return ls
-}
-
-func (ls *linkSlots) notify() {
-	close(ls.changed)
-	ls.changed = make(chan struct{})
-}
-
-var errLinkBusy = errors.New("link busy")
-var errLinkHeld = errors.New("link held")
-
-// acquire takes one of the link's slots, waiting up to HoldRecheck.
-func (s *Scheduler) acquire(ctx context.Context, link string) (func(), error) {
-	timer := time.NewTimer(s.opts.HoldRecheck)
-	defer timer.Stop()
-	for {
-		s.mu.Lock()
-		ls := s.slots(link)
-		if ls.held {
-			s.mu.Unlock()
-			return nil, errLinkHeld
-		}
-		if s.opts.PerLinkConcurrency < 0 || ls.running < s.opts.PerLinkConcurrency {
-			ls.running++
-			ls.notify()
-			s.mu.Unlock()
-			return func() {
-				s.mu.Lock()
-				ls.running--
-				ls.notify()
-				s.mu.Unlock()
-			}, nil
-		}
-		ch := ls.changed
-		s.mu.Unlock()
-		select {
-		case <-ch:
-		case <-timer.C:
-			return nil, errLinkBusy
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-}
-
 // track gives a job a context that fencing can cancel.
 func (s *Scheduler) track(ctx context.Context) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -695,15 +640,21 @@ func (s *Scheduler) run(ctx context.Context, row *rivertype.JobRow, args Args) e
 		return river.JobSnooze(s.opts.HoldRecheck)
 	}
 	link := args.LinkID()
-	release, err := s.acquire(ctx, link)
-	if errors.Is(err, errLinkHeld) || errors.Is(err, errLinkBusy) {
-		// Snoozing does not use up an attempt: the job simply waits.
+	jobCtx, release, err := s.acquire(ctx, link, longRunning(row.Kind))
+	// Snoozing does not use up an attempt (River gives it back): the job
+	// simply waits.
+	if errors.Is(err, errLinkHeld) {
+		return s.holdJob(ctx, link)
+	}
+	if errors.Is(err, errLinkBusy) {
 		return river.JobSnooze(s.opts.HoldRecheck)
 	}
 	if err != nil {
 		return err
 	}
 	defer release()
+	ctx = jobCtx
+	clearHeld(ctx, row.Metadata)
 
 	s.mu.Lock()
 	h := s.handlers[row.Kind]
@@ -717,6 +668,14 @@ func (s *Scheduler) run(ctx context.Context, row *rivertype.JobRow, args Args) e
 	}
 	if err == nil {
 		return nil
+	}
+	if errors.Is(context.Cause(ctx), ErrDrained) {
+		// Cancelled by Drain: the job waits, attempt untouched, until the
+		// link resumes (on the new connector version), and then starts over
+		// from whatever it saved.
+		s.log.Info("long job stopped for a connector swap; it runs again when the link resumes",
+			"kind", job.Kind, "link", link, "error", err)
+		return s.holdJob(ctx, link)
 	}
 
 	var ra *retryAfterError
