@@ -76,33 +76,58 @@ func (l *Link) ReadStock(ctx context.Context, req sdk.StockReadRequest, emit fun
 	return emit(sdk.StockPage{Cursor: encodeCursor("s", cur), Last: true})
 }
 
-// readStockFiltered reads the levels of some SKUs (one query per SKU and
-// branch) or of some variant ids (a scan, filtered).
+// readStockFiltered reads the levels of some SKUs or of some variant ids.
+// SKUs cost one query each per branch, or the branch page by page when that
+// is fewer requests (a reconciliation asks for a hundred SKUs at a time);
+// variant ids alone cost a scan of each branch, filtered, since a variance
+// uid does not say its product.
 func (l *Link) readStockFiltered(ctx context.Context, req sdk.StockReadRequest, branches []int, emit func(sdk.StockPage) error) error {
 	var out []sdk.StockLevel
 	ids := map[string]bool{}
 	for _, id := range req.IDs {
 		ids[id] = true
 	}
+	skus := dedupeStrings(req.SKUs)
+	wanted := map[string]bool{}
+	for _, sku := range skus {
+		wanted[sku] = true
+	}
+	keep := func(r api.InventoryRow) {
+		lv := stockLevel(r)
+		if len(ids) == 0 || ids[lv.VariantID] || ids[lv.InventoryItemID] {
+			out = append(out, lv)
+		}
+	}
 	for _, b := range branches {
-		queries := []api.InventoryQuery{{Branch: b}}
-		if len(req.SKUs) > 0 {
-			queries = queries[:0]
-			for _, sku := range req.SKUs {
-				queries = append(queries, api.InventoryQuery{Branch: b, SKU: sku})
+		if len(skus) == 0 {
+			if _, err := l.scanBranch(ctx, b, -1, keep); err != nil {
+				return err
+			}
+			continue
+		}
+		if len(skus) > bulkReadThreshold {
+			var rows []api.InventoryRow
+			whole, err := l.scanBranch(ctx, b, len(skus), func(r api.InventoryRow) { rows = append(rows, r) })
+			if err != nil {
+				return err
+			}
+			if whole {
+				for _, r := range rows {
+					if wanted[r.SKUCode] {
+						keep(r)
+					}
+				}
+				continue
 			}
 		}
-		for _, q := range queries {
+		for _, sku := range skus {
 			for page := 1; ; page++ {
-				p, err := l.c.Inventories(ctx, q, page, api.MaxPerPage)
+				p, err := l.c.Inventories(ctx, api.InventoryQuery{Branch: b, SKU: sku}, page, api.MaxPerPage)
 				if err != nil {
 					return err
 				}
 				for _, r := range p.Items {
-					lv := stockLevel(r)
-					if len(ids) == 0 || ids[lv.VariantID] || ids[lv.InventoryItemID] {
-						out = append(out, lv)
-					}
+					keep(r)
 				}
 				if !p.Pagination.More() || len(p.Items) == 0 {
 					break
@@ -418,7 +443,7 @@ func (l *Link) branchStock(ctx context.Context, branch int, skus []string, produ
 	v := newStockView()
 	skus, products = dedupeStrings(skus), dedupeInts(products)
 	if n := len(skus) + len(products); n > bulkReadThreshold {
-		whole, err := l.branchInventory(ctx, branch, n, v)
+		whole, err := l.scanBranch(ctx, branch, n, v.add)
 		if err != nil && fatal(ctx, err) {
 			return nil, err
 		}
@@ -456,23 +481,26 @@ func (l *Link) branchStock(ctx context.Context, branch int, skus []string, produ
 	return v, nil
 }
 
-// branchInventory reads the whole inventory of a branch into v, if it has
-// at most budget pages; whole says it did.
-func (l *Link) branchInventory(ctx context.Context, branch, budget int, v *stockView) (whole bool, err error) {
+// scanBranch reads the whole inventory of a branch, page by page, if it
+// has at most budget pages after the first (a negative budget: any number);
+// whole says it did. The first page tells how many remain, so a branch
+// too large for the budget costs one request; its rows have been given to
+// each all the same and the caller drops them.
+func (l *Link) scanBranch(ctx context.Context, branch, budget int, each func(api.InventoryRow)) (whole bool, err error) {
 	for page := 1; ; page++ {
 		p, err := l.c.Inventories(ctx, api.InventoryQuery{Branch: branch}, page, api.MaxPerPage)
 		if err != nil {
 			return false, fmt.Errorf("reading the stock of branch %d: %w", branch, err)
 		}
 		for _, r := range p.Items {
-			v.add(r)
+			each(r)
 		}
 		if !p.Pagination.More() || len(p.Items) == 0 {
 			return true, nil
 		}
-		// The first page tells how many remain; an answer without a page
-		// count cannot show that scanning is the cheaper way.
-		if page == 1 && (p.Pagination.TotalPages == 0 || p.Pagination.TotalPages-1 > budget) {
+		// An answer without a page count cannot show that scanning is the
+		// cheaper way.
+		if page == 1 && budget >= 0 && (p.Pagination.TotalPages == 0 || p.Pagination.TotalPages-1 > budget) {
 			return false, nil
 		}
 	}

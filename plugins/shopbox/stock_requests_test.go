@@ -151,3 +151,149 @@ func BenchmarkWriteStockRequests(b *testing.B) {
 		}
 	}
 }
+
+// A reconciliation asks for the stock of a hundred SKUs at a time: at a
+// branch with fewer pages than that the branch is read page by page, and
+// the levels are the same as those the SKUs' own queries give.
+func TestReadStockOfManySKUsReadsAtMostTheBranch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds a catalogue of 1,000 products")
+	}
+	cat := catalog.Generate(catalog.Config{Products: 1000, MinVariants: 1, MaxVariants: 3, Locations: 2, Seed: 7})
+	units := 0
+	for _, p := range cat.Products {
+		units += len(p.Variants)
+	}
+	pages := int64((units + 99) / 100)
+	var n requestCounter
+	e := startSandbox(t, sandbox.Options{Catalog: cat}, n.wrap)
+	l := e.open(t, nil)
+	ctx := context.Background()
+	var skus, locs []string
+	for i := range 100 {
+		skus = append(skus, unitSKU(e.sb, i))
+	}
+	for _, b := range e.sb.Branches() {
+		locs = append(locs, strconv.Itoa(b.UID))
+	}
+	read := func(skus []string) []sdk.StockLevel {
+		t.Helper()
+		var got []sdk.StockLevel
+		err := l.ReadStock(ctx, sdk.StockReadRequest{ReadRequest: sdk.ReadRequest{SKUs: skus}, LocationIDs: locs}, func(p sdk.StockPage) error {
+			got = append(got, p.Items...)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if _, err := l.ListLocations(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n.reset()
+	got := read(skus)
+	reads := n.reads.Load()
+	t.Logf("ReadStock of %d SKUs at %d branches of %d pages: %d reads", len(skus), len(locs), pages, reads)
+	if max := int64(len(locs)) * pages; reads > max {
+		t.Errorf("ReadStock of %d SKUs took %d reads; the %d branches hold %d pages", len(skus), reads, len(locs), max)
+	}
+	if len(got) != len(skus)*len(locs) {
+		t.Fatalf("ReadStock of %d SKUs at %d branches gave %d levels", len(skus), len(locs), len(got))
+	}
+	for _, lv := range got {
+		b, _ := strconv.Atoi(lv.LocationID)
+		if want := e.sb.Stock(lv.SKU, b); lv.Quantity != int64(want) {
+			t.Errorf("%s at %s reads %d, the sandbox holds %d", lv.SKU, lv.LocationID, lv.Quantity, want)
+		}
+	}
+	// A few SKUs are asked for one by one.
+	n.reset()
+	if got := read(skus[:3]); len(got) != 3*len(locs) {
+		t.Errorf("ReadStock of 3 SKUs gave %d levels", len(got))
+	}
+	if reads := n.reads.Load(); reads != int64(3*len(locs)) {
+		t.Errorf("ReadStock of 3 SKUs at %d branches took %d reads, want %d", len(locs), reads, 3*len(locs))
+	}
+}
+
+// Rows that name variances of one product by inventory item id share one
+// read of that product's stock.
+func TestWriteStockByInventoryItemIDReadsEachProductOnce(t *testing.T) {
+	var n requestCounter
+	e := startSandbox(t, sandbox.Options{}, n.wrap)
+	l := e.open(t, nil)
+	ctx := context.Background()
+	if _, err := l.ListLocations(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var p sandbox.ProductWithVariances
+	for _, c := range e.sb.Products() {
+		if len(c.ProductVariances) >= 2 {
+			p = c
+			break
+		}
+	}
+	if p.UID == 0 {
+		t.Fatal("the test catalogue has no product with two variances")
+	}
+	branch := e.sb.Branches()[0].UID
+	var rows []sdk.StockWrite
+	for i, v := range p.ProductVariances {
+		id := strconv.Itoa(p.UID) + "/" + strconv.Itoa(v.UID)
+		q := int64(e.sb.Stock(v.SKUCode, branch) + 5 + i)
+		rows = append(rows, sdk.StockWrite{Key: id, Level: sdk.StockLevel{InventoryItemID: id, LocationID: strconv.Itoa(branch), Quantity: q}})
+	}
+	n.reset()
+	res, err := l.WriteStock(ctx, sdk.StockWriteRequest{IdempotencyKey: "ids", Rows: rows})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		v := p.ProductVariances[i]
+		if r.Err != nil {
+			t.Fatalf("row %s: %v", rows[i].Key, r.Err)
+		}
+		if got := e.sb.Stock(v.SKUCode, branch); int64(got) != rows[i].Level.Quantity || r.Previous != rows[i].Level.Quantity-5-int64(i) {
+			t.Errorf("%s: stock %d, previous %d; want %d and %d", v.SKUCode, got, r.Previous, rows[i].Level.Quantity, rows[i].Level.Quantity-5-int64(i))
+		}
+	}
+	if reads := n.reads.Load(); reads != 1 {
+		t.Errorf("writing %d variances of one product took %d reads, want 1", len(rows), reads)
+	}
+}
+
+// A SKU no inventory row of the branch carries (a unit Shopbox has not
+// counted there yet) is found with the product lookup and written from 0.
+func TestWriteStockOfAUnitWithoutARowAtTheBranch(t *testing.T) {
+	var hidden atomic.Value
+	hidden.Store("")
+	hide := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/product-inventories") && r.Method == http.MethodGet && r.URL.Query().Get("sku_code") == hidden.Load().(string) {
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprint(w, `{"data":[],"meta":{"pagination":{"total":0,"count":0,"per_page":100,"current_page":1,"total_pages":1,"links":{}}}}`)
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+	e := startSandbox(t, sandbox.Options{}, hide)
+	l := e.open(t, nil)
+	branch := e.sb.Branches()[0].UID
+	sku := unitSKU(e.sb, 3)
+	hidden.Store(sku)
+	res, err := l.WriteStock(context.Background(), sdk.StockWriteRequest{IdempotencyKey: "norow", Rows: []sdk.StockWrite{
+		{Key: "a", Level: sdk.StockLevel{SKU: sku, LocationID: strconv.Itoa(branch), Quantity: 77}},
+		{Key: "b", Level: sdk.StockLevel{SKU: "NO-SUCH-SKU", LocationID: strconv.Itoa(branch), Quantity: 1}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Err != nil || res[0].Previous != 0 || e.sb.Stock(sku, branch) != 77 {
+		t.Errorf("row without an inventory row: %+v, stock %d; want written from 0 to 77", res[0], e.sb.Stock(sku, branch))
+	}
+	if sdk.ClassOf(res[1].Err) != sdk.ClassNotFound {
+		t.Errorf("unknown SKU: %+v, want not found", res[1])
+	}
+}
