@@ -12,8 +12,9 @@ import (
 // TestShopboxInitialSyncUIDFeltIDAndVariasjonsfeltIDOnExistingProducts
 // runs the Norwegian guide's "Shopbox UID felt ID" and "Shopbox variasjons
 // felt ID" settings through the real Shopbox connector into a Rackbeat that
-// has every Shopbox product already (matched by SKU = varenummer) but none
-// of the two custom fields filled: the initial sync writes each product's
+// has every Shopbox product already (matched by SKU = varenummer), equal in
+// every mapped field when Rackbeat's prices exclude the seed's 25 % VAT, but
+// none of the two custom fields filled: the initial sync writes each product's
 // Shopbox uid and variation uid to them, and a forced second run, finding
 // them right, writes no product at all.
 func TestShopboxInitialSyncUIDFeltIDAndVariasjonsfeltIDOnExistingProducts(t *testing.T) {
@@ -52,7 +53,7 @@ func TestShopboxInitialSyncUIDFeltIDAndVariasjonsfeltIDOnExistingProducts(t *tes
 		t.Fatalf("Rackbeat has %d of the %d Shopbox SKUs before the initial sync; the test needs all", before, len(ids))
 	}
 
-	products := fmt.Sprintf(`direction: channel, default_group: 1, uid_field: %d, variation_field: %d`, uidField, varField)
+	products := fmt.Sprintf(`direction: channel, prices_exclude_vat: true, vat_rate: "0.25", default_group: 1, uid_field: %d, variation_field: %d`, uidField, varField)
 	h := w.newHost(w.config(w.shopboxLink("pos", orders("enabled", "false"), products, "") + "    initial_sync: channel\n"))
 	defer h.Close()
 	ctx := context.Background()
