@@ -4044,6 +4044,123 @@ func (x *RefreshAuthorizationResponse) GetCredentials() *Credentials {
 	return nil
 }
 
+type RateLimitStatusRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	LinkId        string                 `protobuf:"bytes,1,opt,name=link_id,json=linkId,proto3" json:"link_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RateLimitStatusRequest) Reset() {
+	*x = RateLimitStatusRequest{}
+	mi := &file_shopbridge_connector_v1_connector_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateLimitStatusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateLimitStatusRequest) ProtoMessage() {}
+
+func (x *RateLimitStatusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_shopbridge_connector_v1_connector_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateLimitStatusRequest.ProtoReflect.Descriptor instead.
+func (*RateLimitStatusRequest) Descriptor() ([]byte, []int) {
+	return file_shopbridge_connector_v1_connector_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *RateLimitStatusRequest) GetLinkId() string {
+	if x != nil {
+		return x.LinkId
+	}
+	return ""
+}
+
+// RateLimitStatusResponse is a leaky bucket: capacity units at most,
+// refilled at restore_per_second. A capacity of 0 means the connector does
+// not know the limit yet (no answer from the channel so far).
+type RateLimitStatusResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Units left now, between 0 and capacity.
+	Available        float64 `protobuf:"fixed64,1,opt,name=available,proto3" json:"available,omitempty"`
+	Capacity         float64 `protobuf:"fixed64,2,opt,name=capacity,proto3" json:"capacity,omitempty"`
+	RestorePerSecond float64 `protobuf:"fixed64,3,opt,name=restore_per_second,json=restorePerSecond,proto3" json:"restore_per_second,omitempty"`
+	// What is counted: "points" (Shopify's query cost) or "requests".
+	Unit          string `protobuf:"bytes,4,opt,name=unit,proto3" json:"unit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RateLimitStatusResponse) Reset() {
+	*x = RateLimitStatusResponse{}
+	mi := &file_shopbridge_connector_v1_connector_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateLimitStatusResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateLimitStatusResponse) ProtoMessage() {}
+
+func (x *RateLimitStatusResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_shopbridge_connector_v1_connector_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateLimitStatusResponse.ProtoReflect.Descriptor instead.
+func (*RateLimitStatusResponse) Descriptor() ([]byte, []int) {
+	return file_shopbridge_connector_v1_connector_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *RateLimitStatusResponse) GetAvailable() float64 {
+	if x != nil {
+		return x.Available
+	}
+	return 0
+}
+
+func (x *RateLimitStatusResponse) GetCapacity() float64 {
+	if x != nil {
+		return x.Capacity
+	}
+	return 0
+}
+
+func (x *RateLimitStatusResponse) GetRestorePerSecond() float64 {
+	if x != nil {
+		return x.RestorePerSecond
+	}
+	return 0
+}
+
+func (x *RateLimitStatusResponse) GetUnit() string {
+	if x != nil {
+		return x.Unit
+	}
+	return ""
+}
+
 var File_shopbridge_connector_v1_connector_proto protoreflect.FileDescriptor
 
 const file_shopbridge_connector_v1_connector_proto_rawDesc = "" +
@@ -4360,7 +4477,14 @@ const file_shopbridge_connector_v1_connector_proto_rawDesc = "" +
 	"\x1dCompleteAuthorizationResponse\x12F\n" +
 	"\vcredentials\x18\x01 \x01(\v2$.shopbridge.connector.v1.CredentialsR\vcredentials\"f\n" +
 	"\x1cRefreshAuthorizationResponse\x12F\n" +
-	"\vcredentials\x18\x01 \x01(\v2$.shopbridge.connector.v1.CredentialsR\vcredentials*\xee\x01\n" +
+	"\vcredentials\x18\x01 \x01(\v2$.shopbridge.connector.v1.CredentialsR\vcredentials\"1\n" +
+	"\x16RateLimitStatusRequest\x12\x17\n" +
+	"\alink_id\x18\x01 \x01(\tR\x06linkId\"\x95\x01\n" +
+	"\x17RateLimitStatusResponse\x12\x1c\n" +
+	"\tavailable\x18\x01 \x01(\x01R\tavailable\x12\x1a\n" +
+	"\bcapacity\x18\x02 \x01(\x01R\bcapacity\x12,\n" +
+	"\x12restore_per_second\x18\x03 \x01(\x01R\x10restorePerSecond\x12\x12\n" +
+	"\x04unit\x18\x04 \x01(\tR\x04unit*\xee\x01\n" +
 	"\n" +
 	"ErrorClass\x12\x1b\n" +
 	"\x17ERROR_CLASS_UNSPECIFIED\x10\x00\x12\x19\n" +
@@ -4395,7 +4519,7 @@ const file_shopbridge_connector_v1_connector_proto_rawDesc = "" +
 	"\fQuantityName\x12\x1d\n" +
 	"\x19QUANTITY_NAME_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17QUANTITY_NAME_AVAILABLE\x10\x01\x12\x19\n" +
-	"\x15QUANTITY_NAME_ON_HAND\x10\x022\xf9\r\n" +
+	"\x15QUANTITY_NAME_ON_HAND\x10\x022\xef\x0e\n" +
 	"\x10ConnectorService\x12_\n" +
 	"\bDescribe\x12(.shopbridge.connector.v1.DescribeRequest\x1a).shopbridge.connector.v1.DescribeResponse\x12_\n" +
 	"\bOpenLink\x12(.shopbridge.connector.v1.OpenLinkRequest\x1a).shopbridge.connector.v1.OpenLinkResponse\x12b\n" +
@@ -4414,7 +4538,8 @@ const file_shopbridge_connector_v1_connector_proto_rawDesc = "" +
 	"\rHandleWebhook\x12-.shopbridge.connector.v1.HandleWebhookRequest\x1a..shopbridge.connector.v1.HandleWebhookResponse\x12}\n" +
 	"\x12StartAuthorization\x122.shopbridge.connector.v1.StartAuthorizationRequest\x1a3.shopbridge.connector.v1.StartAuthorizationResponse\x12\x86\x01\n" +
 	"\x15CompleteAuthorization\x125.shopbridge.connector.v1.CompleteAuthorizationRequest\x1a6.shopbridge.connector.v1.CompleteAuthorizationResponse\x12\x83\x01\n" +
-	"\x14RefreshAuthorization\x124.shopbridge.connector.v1.RefreshAuthorizationRequest\x1a5.shopbridge.connector.v1.RefreshAuthorizationResponseBLZJgithub.com/shopbridge/shopbridge/proto/shopbridge/connector/v1;connectorv1b\x06proto3"
+	"\x14RefreshAuthorization\x124.shopbridge.connector.v1.RefreshAuthorizationRequest\x1a5.shopbridge.connector.v1.RefreshAuthorizationResponse\x12t\n" +
+	"\x0fRateLimitStatus\x12/.shopbridge.connector.v1.RateLimitStatusRequest\x1a0.shopbridge.connector.v1.RateLimitStatusResponseBLZJgithub.com/shopbridge/shopbridge/proto/shopbridge/connector/v1;connectorv1b\x06proto3"
 
 var (
 	file_shopbridge_connector_v1_connector_proto_rawDescOnce sync.Once
@@ -4429,7 +4554,7 @@ func file_shopbridge_connector_v1_connector_proto_rawDescGZIP() []byte {
 }
 
 var file_shopbridge_connector_v1_connector_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_shopbridge_connector_v1_connector_proto_msgTypes = make([]protoimpl.MessageInfo, 60)
+var file_shopbridge_connector_v1_connector_proto_msgTypes = make([]protoimpl.MessageInfo, 62)
 var file_shopbridge_connector_v1_connector_proto_goTypes = []any{
 	(ErrorClass)(0),                       // 0: shopbridge.connector.v1.ErrorClass
 	(WeightUnit)(0),                       // 1: shopbridge.connector.v1.WeightUnit
@@ -4492,30 +4617,32 @@ var file_shopbridge_connector_v1_connector_proto_goTypes = []any{
 	(*RefreshAuthorizationRequest)(nil),   // 58: shopbridge.connector.v1.RefreshAuthorizationRequest
 	(*CompleteAuthorizationResponse)(nil), // 59: shopbridge.connector.v1.CompleteAuthorizationResponse
 	(*RefreshAuthorizationResponse)(nil),  // 60: shopbridge.connector.v1.RefreshAuthorizationResponse
-	nil,                                   // 61: shopbridge.connector.v1.Product.AttributesEntry
-	nil,                                   // 62: shopbridge.connector.v1.Variant.OptionsEntry
-	nil,                                   // 63: shopbridge.connector.v1.Order.AttributesEntry
-	nil,                                   // 64: shopbridge.connector.v1.Credentials.ExtraEntry
-	(*durationpb.Duration)(nil),           // 65: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),         // 66: google.protobuf.Timestamp
+	(*RateLimitStatusRequest)(nil),        // 61: shopbridge.connector.v1.RateLimitStatusRequest
+	(*RateLimitStatusResponse)(nil),       // 62: shopbridge.connector.v1.RateLimitStatusResponse
+	nil,                                   // 63: shopbridge.connector.v1.Product.AttributesEntry
+	nil,                                   // 64: shopbridge.connector.v1.Variant.OptionsEntry
+	nil,                                   // 65: shopbridge.connector.v1.Order.AttributesEntry
+	nil,                                   // 66: shopbridge.connector.v1.Credentials.ExtraEntry
+	(*durationpb.Duration)(nil),           // 67: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),         // 68: google.protobuf.Timestamp
 }
 var file_shopbridge_connector_v1_connector_proto_depIdxs = []int32{
 	0,  // 0: shopbridge.connector.v1.Error.class:type_name -> shopbridge.connector.v1.ErrorClass
-	65, // 1: shopbridge.connector.v1.Error.retry_after:type_name -> google.protobuf.Duration
+	67, // 1: shopbridge.connector.v1.Error.retry_after:type_name -> google.protobuf.Duration
 	1,  // 2: shopbridge.connector.v1.Weight.unit:type_name -> shopbridge.connector.v1.WeightUnit
 	54, // 3: shopbridge.connector.v1.OpenLinkRequest.credentials:type_name -> shopbridge.connector.v1.Credentials
 	15, // 4: shopbridge.connector.v1.CheckResponse.items:type_name -> shopbridge.connector.v1.CheckItem
 	17, // 5: shopbridge.connector.v1.ListLocationsResponse.locations:type_name -> shopbridge.connector.v1.Location
 	20, // 6: shopbridge.connector.v1.ListCategoriesResponse.categories:type_name -> shopbridge.connector.v1.Category
 	25, // 7: shopbridge.connector.v1.Product.variants:type_name -> shopbridge.connector.v1.Variant
-	66, // 8: shopbridge.connector.v1.Product.updated_at:type_name -> google.protobuf.Timestamp
+	68, // 8: shopbridge.connector.v1.Product.updated_at:type_name -> google.protobuf.Timestamp
 	23, // 9: shopbridge.connector.v1.Product.bom_lines:type_name -> shopbridge.connector.v1.BomLine
-	61, // 10: shopbridge.connector.v1.Product.attributes:type_name -> shopbridge.connector.v1.Product.AttributesEntry
+	63, // 10: shopbridge.connector.v1.Product.attributes:type_name -> shopbridge.connector.v1.Product.AttributesEntry
 	6,  // 11: shopbridge.connector.v1.Variant.price:type_name -> shopbridge.connector.v1.Money
 	6,  // 12: shopbridge.connector.v1.Variant.cost:type_name -> shopbridge.connector.v1.Money
 	7,  // 13: shopbridge.connector.v1.Variant.weight:type_name -> shopbridge.connector.v1.Weight
-	62, // 14: shopbridge.connector.v1.Variant.options:type_name -> shopbridge.connector.v1.Variant.OptionsEntry
-	66, // 15: shopbridge.connector.v1.Variant.updated_at:type_name -> google.protobuf.Timestamp
+	64, // 14: shopbridge.connector.v1.Variant.options:type_name -> shopbridge.connector.v1.Variant.OptionsEntry
+	68, // 15: shopbridge.connector.v1.Variant.updated_at:type_name -> google.protobuf.Timestamp
 	24, // 16: shopbridge.connector.v1.ReadProductsResponse.products:type_name -> shopbridge.connector.v1.Product
 	24, // 17: shopbridge.connector.v1.ProductWrite.product:type_name -> shopbridge.connector.v1.Product
 	28, // 18: shopbridge.connector.v1.WriteProductsRequest.items:type_name -> shopbridge.connector.v1.ProductWrite
@@ -4529,9 +4656,9 @@ var file_shopbridge_connector_v1_connector_proto_depIdxs = []int32{
 	6,  // 26: shopbridge.connector.v1.ShippingLine.price:type_name -> shopbridge.connector.v1.Money
 	6,  // 27: shopbridge.connector.v1.ShippingLine.discount:type_name -> shopbridge.connector.v1.Money
 	34, // 28: shopbridge.connector.v1.ShippingLine.tax_lines:type_name -> shopbridge.connector.v1.TaxLine
-	66, // 29: shopbridge.connector.v1.Order.created_at:type_name -> google.protobuf.Timestamp
-	66, // 30: shopbridge.connector.v1.Order.updated_at:type_name -> google.protobuf.Timestamp
-	66, // 31: shopbridge.connector.v1.Order.cancelled_at:type_name -> google.protobuf.Timestamp
+	68, // 29: shopbridge.connector.v1.Order.created_at:type_name -> google.protobuf.Timestamp
+	68, // 30: shopbridge.connector.v1.Order.updated_at:type_name -> google.protobuf.Timestamp
+	68, // 31: shopbridge.connector.v1.Order.cancelled_at:type_name -> google.protobuf.Timestamp
 	2,  // 32: shopbridge.connector.v1.Order.financial_state:type_name -> shopbridge.connector.v1.FinancialState
 	3,  // 33: shopbridge.connector.v1.Order.fulfillment_state:type_name -> shopbridge.connector.v1.FulfillmentState
 	32, // 34: shopbridge.connector.v1.Order.customer:type_name -> shopbridge.connector.v1.Customer
@@ -4543,7 +4670,7 @@ var file_shopbridge_connector_v1_connector_proto_depIdxs = []int32{
 	6,  // 40: shopbridge.connector.v1.Order.total_discount:type_name -> shopbridge.connector.v1.Money
 	6,  // 41: shopbridge.connector.v1.Order.total_tax:type_name -> shopbridge.connector.v1.Money
 	6,  // 42: shopbridge.connector.v1.Order.total:type_name -> shopbridge.connector.v1.Money
-	63, // 43: shopbridge.connector.v1.Order.attributes:type_name -> shopbridge.connector.v1.Order.AttributesEntry
+	65, // 43: shopbridge.connector.v1.Order.attributes:type_name -> shopbridge.connector.v1.Order.AttributesEntry
 	37, // 44: shopbridge.connector.v1.ReadOrdersResponse.orders:type_name -> shopbridge.connector.v1.Order
 	4,  // 45: shopbridge.connector.v1.ReadStockRequest.name:type_name -> shopbridge.connector.v1.QuantityName
 	40, // 46: shopbridge.connector.v1.ReadStockResponse.levels:type_name -> shopbridge.connector.v1.StockLevel
@@ -4554,11 +4681,11 @@ var file_shopbridge_connector_v1_connector_proto_depIdxs = []int32{
 	45, // 51: shopbridge.connector.v1.WriteStockResponse.results:type_name -> shopbridge.connector.v1.StockWriteResult
 	47, // 52: shopbridge.connector.v1.EnsureWebhooksResponse.subscriptions:type_name -> shopbridge.connector.v1.WebhookSubscription
 	50, // 53: shopbridge.connector.v1.HandleWebhookRequest.headers:type_name -> shopbridge.connector.v1.Header
-	66, // 54: shopbridge.connector.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	68, // 54: shopbridge.connector.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
 	52, // 55: shopbridge.connector.v1.HandleWebhookResponse.events:type_name -> shopbridge.connector.v1.Event
-	66, // 56: shopbridge.connector.v1.Credentials.expires_at:type_name -> google.protobuf.Timestamp
-	66, // 57: shopbridge.connector.v1.Credentials.refresh_expires_at:type_name -> google.protobuf.Timestamp
-	64, // 58: shopbridge.connector.v1.Credentials.extra:type_name -> shopbridge.connector.v1.Credentials.ExtraEntry
+	68, // 56: shopbridge.connector.v1.Credentials.expires_at:type_name -> google.protobuf.Timestamp
+	68, // 57: shopbridge.connector.v1.Credentials.refresh_expires_at:type_name -> google.protobuf.Timestamp
+	66, // 58: shopbridge.connector.v1.Credentials.extra:type_name -> shopbridge.connector.v1.Credentials.ExtraEntry
 	50, // 59: shopbridge.connector.v1.CompleteAuthorizationRequest.query:type_name -> shopbridge.connector.v1.Header
 	54, // 60: shopbridge.connector.v1.RefreshAuthorizationRequest.credentials:type_name -> shopbridge.connector.v1.Credentials
 	54, // 61: shopbridge.connector.v1.CompleteAuthorizationResponse.credentials:type_name -> shopbridge.connector.v1.Credentials
@@ -4579,24 +4706,26 @@ var file_shopbridge_connector_v1_connector_proto_depIdxs = []int32{
 	55, // 76: shopbridge.connector.v1.ConnectorService.StartAuthorization:input_type -> shopbridge.connector.v1.StartAuthorizationRequest
 	57, // 77: shopbridge.connector.v1.ConnectorService.CompleteAuthorization:input_type -> shopbridge.connector.v1.CompleteAuthorizationRequest
 	58, // 78: shopbridge.connector.v1.ConnectorService.RefreshAuthorization:input_type -> shopbridge.connector.v1.RefreshAuthorizationRequest
-	9,  // 79: shopbridge.connector.v1.ConnectorService.Describe:output_type -> shopbridge.connector.v1.DescribeResponse
-	11, // 80: shopbridge.connector.v1.ConnectorService.OpenLink:output_type -> shopbridge.connector.v1.OpenLinkResponse
-	13, // 81: shopbridge.connector.v1.ConnectorService.CloseLink:output_type -> shopbridge.connector.v1.CloseLinkResponse
-	16, // 82: shopbridge.connector.v1.ConnectorService.Check:output_type -> shopbridge.connector.v1.CheckResponse
-	19, // 83: shopbridge.connector.v1.ConnectorService.ListLocations:output_type -> shopbridge.connector.v1.ListLocationsResponse
-	22, // 84: shopbridge.connector.v1.ConnectorService.ListCategories:output_type -> shopbridge.connector.v1.ListCategoriesResponse
-	27, // 85: shopbridge.connector.v1.ConnectorService.ReadProducts:output_type -> shopbridge.connector.v1.ReadProductsResponse
-	31, // 86: shopbridge.connector.v1.ConnectorService.WriteProducts:output_type -> shopbridge.connector.v1.WriteProductsResponse
-	39, // 87: shopbridge.connector.v1.ConnectorService.ReadOrders:output_type -> shopbridge.connector.v1.ReadOrdersResponse
-	42, // 88: shopbridge.connector.v1.ConnectorService.ReadStock:output_type -> shopbridge.connector.v1.ReadStockResponse
-	46, // 89: shopbridge.connector.v1.ConnectorService.WriteStock:output_type -> shopbridge.connector.v1.WriteStockResponse
-	49, // 90: shopbridge.connector.v1.ConnectorService.EnsureWebhooks:output_type -> shopbridge.connector.v1.EnsureWebhooksResponse
-	53, // 91: shopbridge.connector.v1.ConnectorService.HandleWebhook:output_type -> shopbridge.connector.v1.HandleWebhookResponse
-	56, // 92: shopbridge.connector.v1.ConnectorService.StartAuthorization:output_type -> shopbridge.connector.v1.StartAuthorizationResponse
-	59, // 93: shopbridge.connector.v1.ConnectorService.CompleteAuthorization:output_type -> shopbridge.connector.v1.CompleteAuthorizationResponse
-	60, // 94: shopbridge.connector.v1.ConnectorService.RefreshAuthorization:output_type -> shopbridge.connector.v1.RefreshAuthorizationResponse
-	79, // [79:95] is the sub-list for method output_type
-	63, // [63:79] is the sub-list for method input_type
+	61, // 79: shopbridge.connector.v1.ConnectorService.RateLimitStatus:input_type -> shopbridge.connector.v1.RateLimitStatusRequest
+	9,  // 80: shopbridge.connector.v1.ConnectorService.Describe:output_type -> shopbridge.connector.v1.DescribeResponse
+	11, // 81: shopbridge.connector.v1.ConnectorService.OpenLink:output_type -> shopbridge.connector.v1.OpenLinkResponse
+	13, // 82: shopbridge.connector.v1.ConnectorService.CloseLink:output_type -> shopbridge.connector.v1.CloseLinkResponse
+	16, // 83: shopbridge.connector.v1.ConnectorService.Check:output_type -> shopbridge.connector.v1.CheckResponse
+	19, // 84: shopbridge.connector.v1.ConnectorService.ListLocations:output_type -> shopbridge.connector.v1.ListLocationsResponse
+	22, // 85: shopbridge.connector.v1.ConnectorService.ListCategories:output_type -> shopbridge.connector.v1.ListCategoriesResponse
+	27, // 86: shopbridge.connector.v1.ConnectorService.ReadProducts:output_type -> shopbridge.connector.v1.ReadProductsResponse
+	31, // 87: shopbridge.connector.v1.ConnectorService.WriteProducts:output_type -> shopbridge.connector.v1.WriteProductsResponse
+	39, // 88: shopbridge.connector.v1.ConnectorService.ReadOrders:output_type -> shopbridge.connector.v1.ReadOrdersResponse
+	42, // 89: shopbridge.connector.v1.ConnectorService.ReadStock:output_type -> shopbridge.connector.v1.ReadStockResponse
+	46, // 90: shopbridge.connector.v1.ConnectorService.WriteStock:output_type -> shopbridge.connector.v1.WriteStockResponse
+	49, // 91: shopbridge.connector.v1.ConnectorService.EnsureWebhooks:output_type -> shopbridge.connector.v1.EnsureWebhooksResponse
+	53, // 92: shopbridge.connector.v1.ConnectorService.HandleWebhook:output_type -> shopbridge.connector.v1.HandleWebhookResponse
+	56, // 93: shopbridge.connector.v1.ConnectorService.StartAuthorization:output_type -> shopbridge.connector.v1.StartAuthorizationResponse
+	59, // 94: shopbridge.connector.v1.ConnectorService.CompleteAuthorization:output_type -> shopbridge.connector.v1.CompleteAuthorizationResponse
+	60, // 95: shopbridge.connector.v1.ConnectorService.RefreshAuthorization:output_type -> shopbridge.connector.v1.RefreshAuthorizationResponse
+	62, // 96: shopbridge.connector.v1.ConnectorService.RateLimitStatus:output_type -> shopbridge.connector.v1.RateLimitStatusResponse
+	80, // [80:97] is the sub-list for method output_type
+	63, // [63:80] is the sub-list for method input_type
 	63, // [63:63] is the sub-list for extension type_name
 	63, // [63:63] is the sub-list for extension extendee
 	0,  // [0:63] is the sub-list for field type_name
@@ -4614,7 +4743,7 @@ func file_shopbridge_connector_v1_connector_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_shopbridge_connector_v1_connector_proto_rawDesc), len(file_shopbridge_connector_v1_connector_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   60,
+			NumMessages:   62,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -47,6 +47,7 @@ const (
 	ConnectorService_StartAuthorization_FullMethodName    = "/shopbridge.connector.v1.ConnectorService/StartAuthorization"
 	ConnectorService_CompleteAuthorization_FullMethodName = "/shopbridge.connector.v1.ConnectorService/CompleteAuthorization"
 	ConnectorService_RefreshAuthorization_FullMethodName  = "/shopbridge.connector.v1.ConnectorService/RefreshAuthorization"
+	ConnectorService_RateLimitStatus_FullMethodName       = "/shopbridge.connector.v1.ConnectorService/RateLimitStatus"
 )
 
 // ConnectorServiceClient is the client API for ConnectorService service.
@@ -79,6 +80,12 @@ type ConnectorServiceClient interface {
 	StartAuthorization(ctx context.Context, in *StartAuthorizationRequest, opts ...grpc.CallOption) (*StartAuthorizationResponse, error)
 	CompleteAuthorization(ctx context.Context, in *CompleteAuthorizationRequest, opts ...grpc.CallOption) (*CompleteAuthorizationResponse, error)
 	RefreshAuthorization(ctx context.Context, in *RefreshAuthorizationRequest, opts ...grpc.CallOption) (*RefreshAuthorizationResponse, error)
+	// RateLimitStatus reports how much of the channel's rate limit the link
+	// has left, as the connector's own pacing models it (capability
+	// "rate_limit"), so the host can show it in its metrics. It must not
+	// spend from the limit. A connector built before this call answers
+	// UNIMPLEMENTED, and the host then reports nothing for the link.
+	RateLimitStatus(ctx context.Context, in *RateLimitStatusRequest, opts ...grpc.CallOption) (*RateLimitStatusResponse, error)
 }
 
 type connectorServiceClient struct {
@@ -276,6 +283,16 @@ func (c *connectorServiceClient) RefreshAuthorization(ctx context.Context, in *R
 	return out, nil
 }
 
+func (c *connectorServiceClient) RateLimitStatus(ctx context.Context, in *RateLimitStatusRequest, opts ...grpc.CallOption) (*RateLimitStatusResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RateLimitStatusResponse)
+	err := c.cc.Invoke(ctx, ConnectorService_RateLimitStatus_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ConnectorServiceServer is the server API for ConnectorService service.
 // All implementations must embed UnimplementedConnectorServiceServer
 // for forward compatibility.
@@ -306,6 +323,12 @@ type ConnectorServiceServer interface {
 	StartAuthorization(context.Context, *StartAuthorizationRequest) (*StartAuthorizationResponse, error)
 	CompleteAuthorization(context.Context, *CompleteAuthorizationRequest) (*CompleteAuthorizationResponse, error)
 	RefreshAuthorization(context.Context, *RefreshAuthorizationRequest) (*RefreshAuthorizationResponse, error)
+	// RateLimitStatus reports how much of the channel's rate limit the link
+	// has left, as the connector's own pacing models it (capability
+	// "rate_limit"), so the host can show it in its metrics. It must not
+	// spend from the limit. A connector built before this call answers
+	// UNIMPLEMENTED, and the host then reports nothing for the link.
+	RateLimitStatus(context.Context, *RateLimitStatusRequest) (*RateLimitStatusResponse, error)
 	mustEmbedUnimplementedConnectorServiceServer()
 }
 
@@ -363,6 +386,9 @@ func (UnimplementedConnectorServiceServer) CompleteAuthorization(context.Context
 }
 func (UnimplementedConnectorServiceServer) RefreshAuthorization(context.Context, *RefreshAuthorizationRequest) (*RefreshAuthorizationResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method RefreshAuthorization not implemented")
+}
+func (UnimplementedConnectorServiceServer) RateLimitStatus(context.Context, *RateLimitStatusRequest) (*RateLimitStatusResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method RateLimitStatus not implemented")
 }
 func (UnimplementedConnectorServiceServer) mustEmbedUnimplementedConnectorServiceServer() {}
 func (UnimplementedConnectorServiceServer) testEmbeddedByValue()                          {}
@@ -652,6 +678,24 @@ func _ConnectorService_RefreshAuthorization_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ConnectorService_RateLimitStatus_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RateLimitStatusRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectorServiceServer).RateLimitStatus(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConnectorService_RateLimitStatus_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectorServiceServer).RateLimitStatus(ctx, req.(*RateLimitStatusRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ConnectorService_ServiceDesc is the grpc.ServiceDesc for ConnectorService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -710,6 +754,10 @@ var ConnectorService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RefreshAuthorization",
 			Handler:    _ConnectorService_RefreshAuthorization_Handler,
+		},
+		{
+			MethodName: "RateLimitStatus",
+			Handler:    _ConnectorService_RateLimitStatus_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
