@@ -294,6 +294,8 @@ func (l *Link) writeRow(ctx context.Context, batch string, row sdk.StockWrite, b
 		if _, err := l.c.SetInventory(ctx, in); err != nil {
 			return fail(err)
 		}
+		// A later row of this batch for the same unit starts from here.
+		view.wrote(row.Level.SKU, u, want)
 	}
 	if batch != "" {
 		l.applied.put(key, have)
@@ -425,6 +427,14 @@ func (v *stockView) quantity(sku string, u unit) (have int64, known bool, err er
 	default:
 		return 0, false, ambiguousSKU(sku, len(us))
 	}
+}
+
+// wrote records a quantity this batch set.
+func (v *stockView) wrote(sku string, u unit, q int64) {
+	if sku != "" && len(v.units[sku]) == 0 {
+		v.units[sku] = []unit{u}
+	}
+	v.qty[u] = q
 }
 
 func (v *stockView) unitOf(sku string) unit { return v.units[sku][0] }

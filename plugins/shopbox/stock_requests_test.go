@@ -297,3 +297,25 @@ func TestWriteStockOfAUnitWithoutARowAtTheBranch(t *testing.T) {
 		t.Errorf("unknown SKU: %+v, want not found", res[1])
 	}
 }
+
+// Two rows of one batch for the same unit: the second sees what the first
+// wrote, as it would in Shopbox, so its Previous and its compare-and-set are
+// about the quantity the unit really holds.
+func TestWriteStockSecondRowOfAUnitSeesTheFirst(t *testing.T) {
+	e := startSandbox(t, sandbox.Options{}, nil)
+	l := e.open(t, nil)
+	branch := e.sb.Branches()[0].UID
+	loc := strconv.Itoa(branch)
+	sku := unitSKU(e.sb, 1)
+	first := int64(e.sb.Stock(sku, branch) + 4)
+	res, err := l.WriteStock(context.Background(), sdk.StockWriteRequest{IdempotencyKey: "twice", Rows: []sdk.StockWrite{
+		{Key: "a", Level: sdk.StockLevel{SKU: sku, LocationID: loc, Quantity: first}},
+		{Key: "b", Level: sdk.StockLevel{SKU: sku, LocationID: loc, Quantity: 2}, Expected: &first},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Err != nil || res[1].Err != nil || res[1].Previous != first || e.sb.Stock(sku, branch) != 2 {
+		t.Errorf("results %+v, stock %d; want both applied, the second from %d to 2", res, e.sb.Stock(sku, branch), first)
+	}
+}
