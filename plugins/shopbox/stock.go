@@ -3,6 +3,7 @@ package shopbox
 import (
 	"container/list"
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -475,19 +476,48 @@ func (l *Link) branchStock(ctx context.Context, branch int, skus []string, produ
 			continue
 		}
 		v.readSKU[sku] = nil
+		ignored := false
 		for _, r := range p.Items {
 			if r.SKUCode == sku && r.Branch == branch {
 				v.add(r)
+			} else if r.SKUCode != sku {
+				ignored = true
 			}
+		}
+		if ignored {
+			// The documented API filters inventories by branch only; the
+			// sku_code filter is what Shopbox answers in practice. An answer
+			// with other SKUs in it means the filter was ignored, and a SKU
+			// missing from it would be written from a quantity of 0: read the
+			// whole branch instead, which is right whatever the API filters.
+			return l.wholeBranch(ctx, branch)
 		}
 	}
 	for _, prod := range products {
 		err := l.productInventory(ctx, branch, prod, v)
+		if errors.Is(err, errProductFilterIgnored) {
+			return l.wholeBranch(ctx, branch)
+		}
 		if err != nil && fatal(ctx, err) {
 			return nil, err
 		}
 		v.readProduct[prod] = err
 	}
+	return v, nil
+}
+
+// errProductFilterIgnored says an inventory answer for one product held
+// rows of others.
+var errProductFilterIgnored = errors.New("shopbox ignored the product filter of product-inventories")
+
+// wholeBranch reads every stock row of a branch: the way that is right
+// when the answers show the API does not filter by SKU or product.
+func (l *Link) wholeBranch(ctx context.Context, branch int) (*stockView, error) {
+	v := newStockView()
+	if _, err := l.scanBranch(ctx, branch, -1, v.add); err != nil {
+		return nil, err
+	}
+	v.whole = true
 	return v, nil
 }
 
@@ -524,9 +554,11 @@ func (l *Link) productInventory(ctx context.Context, branch, product int, v *sto
 			return fmt.Errorf("reading the stock of product %d at branch %d: %w", product, branch, err)
 		}
 		for _, r := range p.Items {
-			if r.Product == product {
-				v.add(r)
+			if r.Product != product {
+				// The product filter was ignored (see branchStock).
+				return errProductFilterIgnored
 			}
+			v.add(r)
 		}
 		if !p.Pagination.More() || len(p.Items) == 0 {
 			return nil

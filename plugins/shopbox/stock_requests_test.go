@@ -319,3 +319,47 @@ func TestWriteStockSecondRowOfAUnitSeesTheFirst(t *testing.T) {
 		t.Errorf("results %+v, stock %d; want both applied, the second from %d to 2", res, e.sb.Stock(sku, branch), first)
 	}
 }
+
+// ignoreFilters makes the sandbox answer as an API that filters
+// product-inventories by branch only (all the API notes document): it
+// drops the sku_code and product parameters.
+func ignoreFilters(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/product-inventories") && r.Method == http.MethodGet {
+			q := r.URL.Query()
+			q.Del("sku_code")
+			q.Del("product")
+			r.URL.RawQuery = q.Encode()
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// If Shopbox ignored the sku_code and product filters, a SKU far down the
+// branch would be missing from the first answer page; the write must still
+// start from the quantity the branch holds, not from 0.
+func TestWriteStockWhenShopboxIgnoresTheInventoryFilters(t *testing.T) {
+	cat := catalog.Generate(catalog.Config{Products: 300, MinVariants: 1, MaxVariants: 3, Locations: 2, Seed: 7})
+	e := startSandbox(t, sandbox.Options{Catalog: cat}, ignoreFilters)
+	l := e.open(t, nil)
+	ctx := context.Background()
+	branch := e.sb.Branches()[0].UID
+	sku := unitSKU(e.sb, 280)
+	before := e.sb.Stock(sku, branch)
+	want := int64(before + 4)
+	res, err := l.WriteStock(ctx, sdk.StockWriteRequest{IdempotencyKey: "unfiltered", Rows: []sdk.StockWrite{{
+		Key: sku, Level: sdk.StockLevel{SKU: sku, LocationID: strconv.Itoa(branch), Quantity: want},
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Err != nil {
+		t.Fatalf("row %s: %v", sku, res[0].Err)
+	}
+	if res[0].Previous != int64(before) {
+		t.Errorf("Previous = %d, want the %d the branch held", res[0].Previous, before)
+	}
+	if got := e.sb.Stock(sku, branch); int64(got) != want {
+		t.Errorf("%s holds %d at branch %d after the write, want %d", sku, got, branch, want)
+	}
+}
