@@ -40,7 +40,11 @@ import (
 // them, so neither one's catalogue is counted. "new" starts from an empty
 // Rackbeat (every product is created); "existing" from a Rackbeat that has
 // every product already, one in ten with another price (read once, compared
-// locally, the tenth updated).
+// locally, the tenth updated); "existing-id-fields" the same for a link
+// that names custom fields for the channel's ids (Shopbox), so the
+// catalogue is read with its field values: Rackbeat holds the right ids
+// for all but one product in ten (another tenth than the prices), whose
+// ids the sync writes.
 //
 // Metrics: products/s; peak-heap-MiB, the largest heap in use (live and
 // not yet swept objects, runtime/metrics /memory/classes/heap/objects:bytes)
@@ -61,22 +65,18 @@ import (
 // products (about seven minutes); there is no existing-1000000: the
 // sandbox scans its catalogue on every request, so it would take hours.
 func BenchmarkInitialSync(b *testing.B) {
-	for _, existing := range []bool{false, true} {
+	for _, kind := range []string{"new", "existing", "existing-id-fields"} {
 		sizes := []int{10000, 100000}
-		if !existing && os.Getenv("SHOPBRIDGE_BENCH_1M") != "" {
+		if kind == "new" && os.Getenv("SHOPBRIDGE_BENCH_1M") != "" {
 			sizes = append(sizes, 1000000)
 		}
 		for _, n := range sizes {
-			name := "new-" + strconv.Itoa(n)
-			if existing {
-				name = "existing-" + strconv.Itoa(n)
-			}
-			b.Run(name, func(b *testing.B) {
+			b.Run(kind+"-"+strconv.Itoa(n), func(b *testing.B) {
 				if n > 10000 && testing.Short() {
 					b.Skip("only 10,000 products in -short")
 				}
 				for i := 0; i < b.N; i++ {
-					benchInitialSync(b, n, existing)
+					benchInitialSync(b, n, kind != "new", kind == "existing-id-fields")
 				}
 			})
 		}
@@ -152,13 +152,13 @@ func benchIndex(b *testing.B, n int, idFields bool) {
 	runtime.KeepAlive(x)
 }
 
-func benchInitialSync(b *testing.B, n int, existing bool) {
+func benchInitialSync(b *testing.B, n int, existing, idFields bool) {
 	b.StopTimer()
 	have := 0
 	if existing {
 		have = n
 	}
-	base := startSandboxProcess(b, have)
+	base, fields := startSandboxProcess(b, have, idFields)
 	client, err := rackbeat.New(base+"/api", "tok", rackbeat.WithRequestsPerMinute(1_000_000))
 	if err != nil {
 		b.Fatal(err)
@@ -168,7 +168,11 @@ func benchInitialSync(b *testing.B, n int, existing bool) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	rules, err := mapping.NewLinkRules("shopify", config.ProductsSettings{Direction: DirChannel, PricesExcludeVAT: true, VATRate: decimal.RequireFromString("0.25"), DefaultGroup: 1}, "SEK", "links[0].products.rules")
+	settings := config.ProductsSettings{Direction: DirChannel, PricesExcludeVAT: true, VATRate: decimal.RequireFromString("0.25"), DefaultGroup: 1}
+	if idFields {
+		settings.UIDField, settings.VariationField = fields[0], fields[1]
+	}
+	rules, err := mapping.NewLinkRules("shopify", settings, "SEK", "links[0].products.rules")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -192,6 +196,9 @@ func benchInitialSync(b *testing.B, n int, existing bool) {
 	wantUpdated := 0
 	if existing {
 		wantUpdated = (n + 9) / 10
+	}
+	if idFields {
+		wantUpdated += (n + 4) / 10
 	}
 	if rep.Created+rep.Updated+rep.Unchanged != n || rep.Updated != wantUpdated || (!existing && rep.Created != n) {
 		b.Fatalf("report %+v; want %d products, %d updated", rep, n, wantUpdated)
@@ -269,11 +276,16 @@ const sandboxProcessEnv = "SHOPBRIDGE_FLOW_BENCH_SANDBOX"
 
 // startSandboxProcess runs the Rackbeat sandbox, seeded with the first
 // existing products of genChannel, in a child process and returns its base
-// URL. The child stops when the benchmark ends.
-func startSandboxProcess(b *testing.B, existing int) string {
+// URL and the ids of the two Shopbox id fields (idFields: the products
+// hold the channel's ids in them). The child stops when the benchmark ends.
+func startSandboxProcess(b *testing.B, existing int, idFields bool) (string, [2]int) {
 	b.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestInitialSyncSandboxProcess$", "-test.bench=^$", "-test.timeout=0")
-	cmd.Env = append(os.Environ(), sandboxProcessEnv+"="+strconv.Itoa(existing))
+	spec := strconv.Itoa(existing)
+	if idFields {
+		spec += ",id-fields"
+	}
+	cmd.Env = append(os.Environ(), sandboxProcessEnv+"="+spec)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -294,13 +306,18 @@ func startSandboxProcess(b *testing.B, existing int) string {
 	})
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
-		if url, ok := strings.CutPrefix(sc.Text(), "SANDBOX "); ok {
+		if rest, ok := strings.CutPrefix(sc.Text(), "SANDBOX "); ok {
 			go func() { _, _ = io.Copy(io.Discard, stdout) }()
-			return url
+			var url string
+			var fields [2]int
+			if _, err := fmt.Sscan(rest, &url, &fields[0], &fields[1]); err != nil {
+				b.Fatalf("the sandbox process said %q: %v", rest, err)
+			}
+			return url, fields
 		}
 	}
 	b.Fatalf("the sandbox process did not say where it listens: %v", sc.Err())
-	return ""
+	return "", [2]int{}
 }
 
 // TestInitialSyncSandboxProcess is the Rackbeat sandbox process of
@@ -310,7 +327,9 @@ func TestInitialSyncSandboxProcess(t *testing.T) {
 	if spec == "" {
 		t.Skip("the benchmark's sandbox process; nothing to test on its own")
 	}
-	n, err := strconv.Atoi(spec)
+	count, opt, _ := strings.Cut(spec, ",")
+	idFields := opt == "id-fields"
+	n, err := strconv.Atoi(count)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,9 +355,32 @@ func TestInitialSyncSandboxProcess(t *testing.T) {
 	rb := rbsandbox.New(rbsandbox.Options{Catalog: cat, Tokens: []string{"tok"}, RequestsPerMinute: -1, Prerequisites: true})
 	defer rb.Close()
 	cat = nil
+	var fields [2]int
+	for _, f := range rb.Fields() {
+		switch f.Name {
+		case rbsandbox.FieldShopboxUID:
+			fields[0] = f.ID
+		case rbsandbox.FieldShopboxVariation:
+			fields[1] = f.ID
+		}
+	}
+	if idFields {
+		// The channel's ids, but for one product in ten (not the tenth
+		// whose price differs), whose ids the sync is to write.
+		for j := 0; j < n; j++ {
+			if j%10 == 5 {
+				continue
+			}
+			p, v := genProduct(j)
+			body := fmt.Sprintf(`{"number":%q,"field_values":[{"field_id":%d,"value":%q},{"field_id":%d,"value":%q}]}`, v.SKU, fields[0], p.ID, fields[1], v.ID)
+			if _, err := rb.UpsertProduct([]byte(body)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	srv := httptest.NewServer(rb)
 	defer srv.Close()
-	fmt.Printf("SANDBOX %s\n", srv.URL)
+	fmt.Printf("SANDBOX %s %d %d\n", srv.URL, fields[0], fields[1])
 	_, _ = io.Copy(io.Discard, os.Stdin)
 }
 
