@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"sync"
+	"time"
 
 	"github.com/shopbridge/shopbridge/sdk"
 )
@@ -29,6 +30,9 @@ type Link struct {
 	gen        int   // the process generation remote belongs to
 	openErr    error // why re-opening on the current generation failed
 	closed     bool
+	// noRateLimit is set once the process answered RateLimitStatus with
+	// "unsupported", so it is not asked again at every scrape.
+	noRateLimit unsupportedOn
 }
 
 var (
@@ -116,15 +120,38 @@ func (l *Link) settle(p *process, gen int, err error) error {
 	return sdk.Retryable(0, "connector %s %s stopped during a call on link %s: %w", p.entry.Name, p.entry.Version, l.id, err)
 }
 
-// call runs f on the current remote link.
-func call[T any](l *Link, f func(*sdk.RemoteLink) (T, error)) (T, error) {
+// call runs f, the connector call named method, on the current remote
+// link, and reports the call to Options.ObserveCall: every host-side call
+// passes here, so the metrics count them all.
+func call[T any](l *Link, method string, f func(*sdk.RemoteLink) (T, error)) (T, error) {
+	start := time.Now()
 	r, p, gen, err := l.current()
 	if err != nil {
+		l.observe(method, err, start)
 		var zero T
 		return zero, err
 	}
 	v, err := f(r)
-	return v, l.settle(p, gen, err)
+	err = l.settle(p, gen, err)
+	l.observeOn(p, method, err, start)
+	return v, err
+}
+
+// observe reports a call that never reached a process.
+func (l *Link) observe(method string, err error, start time.Time) {
+	if l.m.opts.ObserveCall == nil {
+		return
+	}
+	name, version := l.Connector()
+	l.m.opts.ObserveCall(name, version, method, err, time.Since(start))
+}
+
+// observeOn reports a call made on process p.
+func (l *Link) observeOn(p *process, method string, err error, start time.Time) {
+	if l.m.opts.ObserveCall == nil {
+		return
+	}
+	l.m.opts.ObserveCall(p.entry.Name, p.entry.Version, method, err, time.Since(start))
 }
 
 // Close closes the link in the connector; the process stops when no other
@@ -156,72 +183,72 @@ func (l *Link) Close(ctx context.Context) error {
 
 // Check asks the connector to reach the channel.
 func (l *Link) Check(ctx context.Context) (sdk.CheckReport, error) {
-	return call(l, func(r *sdk.RemoteLink) (sdk.CheckReport, error) { return r.Check(ctx) })
+	return call(l, "Check", func(r *sdk.RemoteLink) (sdk.CheckReport, error) { return r.Check(ctx) })
 }
 
 // ListLocations lists the channel's locations.
 func (l *Link) ListLocations(ctx context.Context) ([]sdk.Location, error) {
-	return call(l, func(r *sdk.RemoteLink) ([]sdk.Location, error) { return r.ListLocations(ctx) })
+	return call(l, "ListLocations", func(r *sdk.RemoteLink) ([]sdk.Location, error) { return r.ListLocations(ctx) })
 }
 
 // ListCategories lists the channel's categories.
 func (l *Link) ListCategories(ctx context.Context) ([]sdk.Category, error) {
-	return call(l, func(r *sdk.RemoteLink) ([]sdk.Category, error) { return r.ListCategories(ctx) })
+	return call(l, "ListCategories", func(r *sdk.RemoteLink) ([]sdk.Category, error) { return r.ListCategories(ctx) })
 }
 
 // ReadProducts streams product pages.
 func (l *Link) ReadProducts(ctx context.Context, req sdk.ReadRequest, emit func(sdk.ProductPage) error) error {
-	_, err := call(l, func(r *sdk.RemoteLink) (struct{}, error) { return struct{}{}, r.ReadProducts(ctx, req, emit) })
+	_, err := call(l, "ReadProducts", func(r *sdk.RemoteLink) (struct{}, error) { return struct{}{}, r.ReadProducts(ctx, req, emit) })
 	return err
 }
 
 // WriteProducts writes a batch of products.
 func (l *Link) WriteProducts(ctx context.Context, writes []sdk.ProductWrite) ([]sdk.ProductWriteResult, error) {
-	return call(l, func(r *sdk.RemoteLink) ([]sdk.ProductWriteResult, error) { return r.WriteProducts(ctx, writes) })
+	return call(l, "WriteProducts", func(r *sdk.RemoteLink) ([]sdk.ProductWriteResult, error) { return r.WriteProducts(ctx, writes) })
 }
 
 // ReadOrders streams order pages.
 func (l *Link) ReadOrders(ctx context.Context, req sdk.ReadRequest, emit func(sdk.OrderPage) error) error {
-	_, err := call(l, func(r *sdk.RemoteLink) (struct{}, error) { return struct{}{}, r.ReadOrders(ctx, req, emit) })
+	_, err := call(l, "ReadOrders", func(r *sdk.RemoteLink) (struct{}, error) { return struct{}{}, r.ReadOrders(ctx, req, emit) })
 	return err
 }
 
 // ReadStock streams stock pages.
 func (l *Link) ReadStock(ctx context.Context, req sdk.StockReadRequest, emit func(sdk.StockPage) error) error {
-	_, err := call(l, func(r *sdk.RemoteLink) (struct{}, error) { return struct{}{}, r.ReadStock(ctx, req, emit) })
+	_, err := call(l, "ReadStock", func(r *sdk.RemoteLink) (struct{}, error) { return struct{}{}, r.ReadStock(ctx, req, emit) })
 	return err
 }
 
 // WriteStock writes a batch of stock levels.
 func (l *Link) WriteStock(ctx context.Context, req sdk.StockWriteRequest) ([]sdk.StockWriteResult, error) {
-	return call(l, func(r *sdk.RemoteLink) ([]sdk.StockWriteResult, error) { return r.WriteStock(ctx, req) })
+	return call(l, "WriteStock", func(r *sdk.RemoteLink) ([]sdk.StockWriteResult, error) { return r.WriteStock(ctx, req) })
 }
 
 // EnsureWebhooks subscribes the link's webhooks.
 func (l *Link) EnsureWebhooks(ctx context.Context, callbackURL string, topics []string) ([]sdk.WebhookSubscription, error) {
-	return call(l, func(r *sdk.RemoteLink) ([]sdk.WebhookSubscription, error) {
+	return call(l, "EnsureWebhooks", func(r *sdk.RemoteLink) ([]sdk.WebhookSubscription, error) {
 		return r.EnsureWebhooks(ctx, callbackURL, topics)
 	})
 }
 
 // HandleWebhook verifies and reads a delivery.
 func (l *Link) HandleWebhook(ctx context.Context, w sdk.Webhook) (sdk.WebhookResult, error) {
-	return call(l, func(r *sdk.RemoteLink) (sdk.WebhookResult, error) { return r.HandleWebhook(ctx, w) })
+	return call(l, "HandleWebhook", func(r *sdk.RemoteLink) (sdk.WebhookResult, error) { return r.HandleWebhook(ctx, w) })
 }
 
 // StartAuthorization returns the URL an operator opens to authorize the link.
 func (l *Link) StartAuthorization(ctx context.Context, redirectURL, state string) (string, error) {
-	return call(l, func(r *sdk.RemoteLink) (string, error) { return r.StartAuthorization(ctx, redirectURL, state) })
+	return call(l, "StartAuthorization", func(r *sdk.RemoteLink) (string, error) { return r.StartAuthorization(ctx, redirectURL, state) })
 }
 
 // CompleteAuthorization exchanges the callback's query for credentials.
 func (l *Link) CompleteAuthorization(ctx context.Context, redirectURL string, query url.Values) (sdk.Credentials, error) {
-	return call(l, func(r *sdk.RemoteLink) (sdk.Credentials, error) {
+	return call(l, "CompleteAuthorization", func(r *sdk.RemoteLink) (sdk.Credentials, error) {
 		return r.CompleteAuthorization(ctx, redirectURL, query)
 	})
 }
 
 // RefreshAuthorization renews credentials.
 func (l *Link) RefreshAuthorization(ctx context.Context, c sdk.Credentials) (sdk.Credentials, error) {
-	return call(l, func(r *sdk.RemoteLink) (sdk.Credentials, error) { return r.RefreshAuthorization(ctx, c) })
+	return call(l, "RefreshAuthorization", func(r *sdk.RemoteLink) (sdk.Credentials, error) { return r.RefreshAuthorization(ctx, c) })
 }

@@ -27,6 +27,11 @@ type Options struct {
 	// failed start and returns to RestartMin once a process has run for
 	// HealthyAfter (default 1m).
 	RestartMin, RestartMax, HealthyAfter time.Duration
+	// ObserveCall, when set, is told of every call a Link makes to its
+	// connector (method is the protocol call, e.g. "WriteStock"), with the
+	// error it ended with and how long it took, for the metrics. It is
+	// called on the caller's goroutine, so it must be quick.
+	ObserveCall func(connector, version, method string, err error, d time.Duration)
 }
 
 // Manager runs connector processes and the links on them. It is safe for
