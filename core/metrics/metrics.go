@@ -53,15 +53,13 @@ type Connector struct {
 type Metrics struct {
 	reg *prometheus.Registry
 
-	itemsSynced    *prometheus.CounterVec
-	errors         *prometheus.CounterVec
-	jobDuration    *prometheus.HistogramVec
-	calls          *prometheus.CounterVec
-	callDuration   *prometheus.HistogramVec
-	bucketAvail    *prometheus.GaugeVec
-	bucketCapacity *prometheus.GaugeVec
-	webhooks       *prometheus.CounterVec
-	sigFailures    *prometheus.CounterVec
+	itemsSynced  *prometheus.CounterVec
+	errors       *prometheus.CounterVec
+	jobDuration  *prometheus.HistogramVec
+	calls        *prometheus.CounterVec
+	callDuration *prometheus.HistogramVec
+	webhooks     *prometheus.CounterVec
+	sigFailures  *prometheus.CounterVec
 
 	mu          sync.Mutex
 	lastSuccess map[[2]string]time.Time
@@ -73,6 +71,7 @@ type Metrics struct {
 	connectors  func() []Connector
 	now         func() time.Time
 	quarantine  func(context.Context) (map[string]int, error)
+	rateLimits  func(context.Context) []RateLimit
 	linksSeen   map[string]bool // links quarantine was reported for
 	// quarantineErrors counts failed quarantine counts, like depthErrors.
 	quarantineErrors uint64
@@ -105,21 +104,13 @@ func New() *Metrics {
 	}, []string{"kind"})
 	m.calls = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: namespace, Name: "connector_calls_total",
-		Help: "Calls from the host to a connector, by connector, method and outcome (ok, an error class, canceled, timeout, error).",
-	}, []string{"connector", "method", "outcome"})
+		Help: "Calls from the host to a connector, by connector, version, method and outcome (ok, an error class, canceled, timeout, error).",
+	}, []string{"connector", "version", "method", "outcome"})
 	m.callDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Namespace: namespace, Name: "connector_call_duration_seconds",
 		Help:    "How long a call to a connector took, by connector and method.",
 		Buckets: []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120},
 	}, []string{"connector", "method"})
-	m.bucketAvail = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Namespace: namespace, Name: "shopify_bucket_available_points",
-		Help: "Points left in the Shopify cost bucket of a link, as the last answer's throttleStatus said.",
-	}, []string{"link"})
-	m.bucketCapacity = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Namespace: namespace, Name: "shopify_bucket_capacity_points",
-		Help: "Size of the Shopify cost bucket of a link (maximumAvailable).",
-	}, []string{"link"})
 	m.webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: namespace, Name: "webhooks_received_total",
 		Help: "Webhook deliveries received, by source (link:<id> or rackbeat, as core/server names them) and the HTTP status answered.",
@@ -130,7 +121,7 @@ func New() *Metrics {
 	}, []string{"source"})
 
 	m.reg.MustRegister(m.itemsSynced, m.errors, m.jobDuration, m.calls, m.callDuration,
-		m.bucketAvail, m.bucketCapacity, m.webhooks, m.sigFailures,
+		m.webhooks, m.sigFailures,
 		scrapeTime{m},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -198,8 +189,6 @@ func (m *Metrics) ForgetLink(link string) {
 	}
 	delete(m.linksSeen, link)
 	m.mu.Unlock()
-	m.bucketAvail.DeleteLabelValues(link)
-	m.bucketCapacity.DeleteLabelValues(link)
 }
 
 // SetQueueDepthFunc sets how waiting jobs per kind are counted (e.g.
@@ -255,26 +244,40 @@ func (m *Metrics) SetConnectorsFunc(fn func() []Connector) {
 }
 
 // ObserveCall records one call to a connector: its outcome (from err, see
-// ClassOf) and how long it took. A gRPC client interceptor or the plugin
-// manager calls it after every call.
-func (m *Metrics) ObserveCall(connector, method string, err error, d time.Duration) {
+// ClassOf) and how long it took. Its signature is plugin.Options.ObserveCall,
+// so the plugin manager reports every call a link makes. The duration
+// histogram leaves the version out to keep its series few.
+func (m *Metrics) ObserveCall(connector, version, method string, err error, d time.Duration) {
 	if m == nil {
 		return
 	}
-	m.calls.WithLabelValues(connector, method, ClassOf(err)).Inc()
+	m.calls.WithLabelValues(connector, version, method, ClassOf(err)).Inc()
 	m.callDuration.WithLabelValues(connector, method).Observe(d.Seconds())
 }
 
-// SetShopifyBucket records a link's Shopify cost bucket as the last
-// throttleStatus reported it: points available now and the bucket's size.
-func (m *Metrics) SetShopifyBucket(link string, available, capacity float64) {
+// RateLimit is one link's budget at its channel's rate limit, as the
+// connector models it (sdk.RateLimit): for a Shopify link, the GraphQL
+// cost bucket in points.
+type RateLimit struct {
+	Link, Connector string
+	Unit            string // "points", "requests"
+	Available       float64
+	Capacity        float64
+	// RestorePerSecond is how fast the budget refills; 0 when unknown.
+	RestorePerSecond float64
+}
+
+// SetRateLimitFunc sets how the links' rate-limit budgets are read (the
+// host asks each open link's connector); it runs at each scrape with a
+// short timeout and leaves out the links it has nothing for, so a removed
+// link or a connector that cannot tell has no series.
+func (m *Metrics) SetRateLimitFunc(fn func(ctx context.Context) []RateLimit) {
 	if m == nil {
 		return
 	}
-	m.bucketAvail.WithLabelValues(link).Set(available)
-	if capacity > 0 {
-		m.bucketCapacity.WithLabelValues(link).Set(capacity)
-	}
+	m.mu.Lock()
+	m.rateLimits = fn
+	m.mu.Unlock()
 }
 
 // ObserveWebhook counts one webhook delivery and the HTTP status it was
@@ -329,6 +332,15 @@ var (
 		"Items waiting in quarantine for an operator to retry or drop, by link.", []string{"link"}, nil)
 	upDesc = prometheus.NewDesc(namespace+"_connector_up",
 		"1 when the connector process is running, 0 while it is down or restarting.", []string{"connector", "version"}, nil)
+	rateAvailDesc = prometheus.NewDesc(namespace+"_channel_rate_limit_available",
+		"What a link has left of its channel's rate limit, as its connector models it (for Shopify: points in the GraphQL cost bucket), by link, connector and unit.",
+		[]string{"link", "connector", "unit"}, nil)
+	rateCapacityDesc = prometheus.NewDesc(namespace+"_channel_rate_limit_capacity",
+		"The most a link's channel rate limit holds (for Shopify: the cost bucket's size), by link, connector and unit.",
+		[]string{"link", "connector", "unit"}, nil)
+	rateRestoreDesc = prometheus.NewDesc(namespace+"_channel_rate_limit_restore_per_second",
+		"How fast a link's channel rate limit refills, in its unit per second.",
+		[]string{"link", "connector", "unit"}, nil)
 )
 
 // queueDepthTimeout bounds each count query at scrape time, below
@@ -342,12 +354,15 @@ func (s scrapeTime) Describe(ch chan<- *prometheus.Desc) {
 	ch <- upDesc
 	ch <- quarantineDesc
 	ch <- scrapeErrorsDesc
+	ch <- rateAvailDesc
+	ch <- rateCapacityDesc
+	ch <- rateRestoreDesc
 }
 
 func (s scrapeTime) Collect(ch chan<- prometheus.Metric) {
 	m := s.m
 	m.mu.Lock()
-	depthFn, connFn, quarFn, now := m.queueDepth, m.connectors, m.quarantine, m.now()
+	depthFn, connFn, quarFn, rateFn, now := m.queueDepth, m.connectors, m.quarantine, m.rateLimits, m.now()
 	lags := make(map[[2]string]time.Duration, len(m.lastSuccess))
 	for k, t := range m.lastSuccess {
 		lags[k] = max(now.Sub(t), 0)
@@ -411,6 +426,26 @@ func (s scrapeTime) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(scrapeErrorsDesc, prometheus.CounterValue, float64(depthErrors), "queue_depth")
 	if quarFn != nil {
 		ch <- prometheus.MustNewConstMetric(scrapeErrorsDesc, prometheus.CounterValue, float64(quarantineErrors), "quarantine")
+	}
+
+	if rateFn != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), queueDepthTimeout)
+		limits := rateFn(ctx)
+		cancel()
+		seen := map[string]bool{}
+		for _, r := range limits {
+			// One series per link: a duplicate would make the registry
+			// refuse the whole scrape.
+			if r.Capacity <= 0 || seen[r.Link] {
+				continue
+			}
+			seen[r.Link] = true
+			ch <- prometheus.MustNewConstMetric(rateAvailDesc, prometheus.GaugeValue, r.Available, r.Link, r.Connector, r.Unit)
+			ch <- prometheus.MustNewConstMetric(rateCapacityDesc, prometheus.GaugeValue, r.Capacity, r.Link, r.Connector, r.Unit)
+			if r.RestorePerSecond > 0 {
+				ch <- prometheus.MustNewConstMetric(rateRestoreDesc, prometheus.GaugeValue, r.RestorePerSecond, r.Link, r.Connector, r.Unit)
+			}
+		}
 	}
 
 	if connFn != nil {

@@ -184,17 +184,17 @@ func TestLagIsSecondsSinceLastSuccessfulRun(t *testing.T) {
 
 func TestConnectorCallsByMethodAndOutcome(t *testing.T) {
 	m := New()
-	m.ObserveCall("shopify", "WriteStock", nil, 120*time.Millisecond)
-	m.ObserveCall("shopify", "WriteStock", nil, 80*time.Millisecond)
-	m.ObserveCall("shopify", "WriteStock", sdk.RateLimited(2*time.Second, "throttled"), time.Millisecond)
-	m.ObserveCall("shopbox", "ReadOrders", context.DeadlineExceeded, 30*time.Second)
-	m.ObserveCall("shopbox", "Check", fmt.Errorf("check: %w", sdk.Errorf(sdk.ClassUnauthenticated, "login refused")), time.Millisecond)
+	m.ObserveCall("shopify", "1.2.0", "WriteStock", nil, 120*time.Millisecond)
+	m.ObserveCall("shopify", "1.2.0", "WriteStock", nil, 80*time.Millisecond)
+	m.ObserveCall("shopify", "1.2.0", "WriteStock", sdk.RateLimited(2*time.Second, "throttled"), time.Millisecond)
+	m.ObserveCall("shopbox", "1.0.0", "ReadOrders", context.DeadlineExceeded, 30*time.Second)
+	m.ObserveCall("shopbox", "1.0.0", "Check", fmt.Errorf("check: %w", sdk.Errorf(sdk.ClassUnauthenticated, "login refused")), time.Millisecond)
 
 	got := scrape(t, m)
-	want(t, got, `shopbridge_connector_calls_total{connector="shopify",method="WriteStock",outcome="ok"}`, 2)
-	want(t, got, `shopbridge_connector_calls_total{connector="shopify",method="WriteStock",outcome="rate_limited"}`, 1)
-	want(t, got, `shopbridge_connector_calls_total{connector="shopbox",method="ReadOrders",outcome="timeout"}`, 1)
-	want(t, got, `shopbridge_connector_calls_total{connector="shopbox",method="Check",outcome="unauthenticated"}`, 1)
+	want(t, got, `shopbridge_connector_calls_total{connector="shopify",method="WriteStock",outcome="ok",version="1.2.0"}`, 2)
+	want(t, got, `shopbridge_connector_calls_total{connector="shopify",method="WriteStock",outcome="rate_limited",version="1.2.0"}`, 1)
+	want(t, got, `shopbridge_connector_calls_total{connector="shopbox",method="ReadOrders",outcome="timeout",version="1.0.0"}`, 1)
+	want(t, got, `shopbridge_connector_calls_total{connector="shopbox",method="Check",outcome="unauthenticated",version="1.0.0"}`, 1)
 	want(t, got, `shopbridge_connector_call_duration_seconds_count{connector="shopify",method="WriteStock"}`, 3)
 }
 
@@ -253,10 +253,36 @@ func TestConnectorRestartsAndUpComeFromTheProcessList(t *testing.T) {
 	want(t, got, `shopbridge_connector_up{connector="shopbox",version="1.0.0"}`, 0)
 }
 
-func TestShopifyBucketAndWebhooks(t *testing.T) {
+func TestRateLimitsAreReadAtScrapeTime(t *testing.T) {
 	m := New()
-	m.SetShopifyBucket("webshop", 1450, 2000)
-	m.SetShopifyBucket("webshop", 1200, 2000)
+	var mu sync.Mutex
+	limits := []RateLimit{
+		{Link: "webshop", Connector: "shopify", Unit: "points", Available: 1450, Capacity: 2000, RestorePerSecond: 100},
+		{Link: "pos", Connector: "shopbox", Unit: "requests", Capacity: 0}, // not known yet
+	}
+	m.SetRateLimitFunc(func(ctx context.Context) []RateLimit {
+		if _, ok := ctx.Deadline(); !ok {
+			t.Error("rate-limit callback got a context without a deadline")
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return limits
+	})
+	got := scrape(t, m)
+	want(t, got, `shopbridge_channel_rate_limit_available{connector="shopify",link="webshop",unit="points"}`, 1450)
+	want(t, got, `shopbridge_channel_rate_limit_capacity{connector="shopify",link="webshop",unit="points"}`, 2000)
+	want(t, got, `shopbridge_channel_rate_limit_restore_per_second{connector="shopify",link="webshop",unit="points"}`, 100)
+	absent(t, got, `shopbridge_channel_rate_limit_available{connector="shopbox"`)
+
+	// The link is closed: its series go with it.
+	mu.Lock()
+	limits = nil
+	mu.Unlock()
+	absent(t, scrape(t, m), "shopbridge_channel_rate_limit_available{")
+}
+
+func TestWebhooks(t *testing.T) {
+	m := New()
 	m.ObserveWebhook("webshop", http.StatusOK)
 	m.ObserveWebhook("webshop", http.StatusOK)
 	m.ObserveWebhook("webshop", http.StatusUnauthorized)
@@ -264,8 +290,6 @@ func TestShopifyBucketAndWebhooks(t *testing.T) {
 	m.SignatureFailure("webshop")
 
 	got := scrape(t, m)
-	want(t, got, `shopbridge_shopify_bucket_available_points{link="webshop"}`, 1200)
-	want(t, got, `shopbridge_shopify_bucket_capacity_points{link="webshop"}`, 2000)
 	want(t, got, `shopbridge_webhooks_received_total{source="webshop",status="200"}`, 2)
 	want(t, got, `shopbridge_webhooks_received_total{source="webshop",status="401"}`, 1)
 	want(t, got, `shopbridge_webhooks_received_total{source="rackbeat",status="503"}`, 1)
@@ -285,8 +309,8 @@ func TestNilMetricsIgnoreCalls(t *testing.T) {
 	m.Error("l", "f", errors.New("x"))
 	m.ObserveJob("k", time.Second)
 	m.RunSucceeded("l", "f", time.Now())
-	m.ObserveCall("c", "m", nil, time.Second)
-	m.SetShopifyBucket("l", 1, 2)
+	m.ObserveCall("c", "v", "m", nil, time.Second)
+	m.SetRateLimitFunc(nil)
 	m.ObserveWebhook("s", 200)
 	m.SignatureFailure("s")
 	m.SetQueueDepthFunc(nil)
@@ -306,7 +330,7 @@ func TestConcurrentUseIsSafe(t *testing.T) {
 				link := fmt.Sprintf("link%d", i)
 				m.ItemsSynced(link, "stock", "updated", 1)
 				m.RunSucceeded(link, "stock", time.Now())
-				m.ObserveCall("shopify", "WriteStock", nil, time.Duration(j)*time.Millisecond)
+				m.ObserveCall("shopify", "1.2.0", "WriteStock", nil, time.Duration(j)*time.Millisecond)
 			}
 		}()
 	}
@@ -316,7 +340,7 @@ func TestConcurrentUseIsSafe(t *testing.T) {
 	wg.Wait()
 	got := scrape(t, m)
 	want(t, got, `shopbridge_items_synced_total{flow="stock",link="link7",outcome="updated"}`, 200)
-	want(t, got, `shopbridge_connector_calls_total{connector="shopify",method="WriteStock",outcome="ok"}`, 1600)
+	want(t, got, `shopbridge_connector_calls_total{connector="shopify",method="WriteStock",outcome="ok",version="1.2.0"}`, 1600)
 }
 
 // refusingSink refuses every delivery as a forged one.
