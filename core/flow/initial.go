@@ -83,7 +83,7 @@ type InitialSync struct {
 type InitialReport struct {
 	Resumed   bool  `json:"resumed"`
 	Created   int   `json:"created"`
-	Updated   int   `json:"updated"`
+	Updated   int   `json:"updated"` // mapped fields changed, or only the channel's ids written to the link's custom fields
 	Unchanged int   `json:"unchanged"`
 	Skipped   int   `json:"skipped"` // variants without SKU
 	StockRows int   `json:"stock_rows"`
@@ -210,7 +210,9 @@ func (s *InitialSync) page(ctx context.Context, p sdk.ProductPage, rep *InitialR
 						return nil, fmt.Errorf("create Rackbeat product %q: Rackbeat says the number is taken but has no product by it (deleted since?); run the sync again to resume", v.SKU)
 					}
 					exists, got, diff = true, catalogueProductOf(have), mapping.DiffRackbeat(in, have)
-					// Read without its field values, it gets them written.
+					// FindProduct reads a product without its field values,
+					// so the ids are written unless it happens to carry
+					// them: a conflict here is rare.
 					fieldsDiffer = len((&Products{Rules: s.Rules}).idFields(prod.ID, v.ID, &have)) > 0
 				default:
 					return nil, fmt.Errorf("create Rackbeat product %q: %w", v.SKU, err)
