@@ -100,11 +100,17 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Host, error) {
 	if h.rb, err = rackbeat.New(cfg.Rackbeat.URL, cfg.Rackbeat.Token.Value(), rbOpts...); err != nil {
 		return fail(fmt.Errorf("rackbeat.url: %w", err))
 	}
-	if h.plugins, err = plugin.NewManager(plugin.Options{Dir: cfg.Plugins.Dir, Lock: cfg.Plugins.Lock, Logger: log.Named("connector")}); err != nil {
+	if h.plugins, err = plugin.NewManager(plugin.Options{
+		Dir: cfg.Plugins.Dir, Lock: cfg.Plugins.Lock, Logger: log.Named("connector"),
+		ObserveCall: h.metrics.ObserveCall,
+	}); err != nil {
 		return fail(err)
 	}
 	h.registerJobs()
 	h.metrics.SetQueueDepthFunc(h.sched.QueueDepth)
+	h.metrics.DeclareQueueKinds(schedule.Kinds...)
+	h.metrics.SetQuarantineFunc(status.FromState(db, nil, nil).QuarantineCounts)
+	h.metrics.SetRateLimitFunc(h.rateLimits)
 	h.metrics.SetConnectorsFunc(func() []metrics.Connector {
 		var out []metrics.Connector
 		for _, p := range h.plugins.Processes() {

@@ -108,4 +108,36 @@ func TestMetricsAfterOrdersAndStock(t *testing.T) {
 	if v, ok := got[`shopbridge_scrape_errors_total{what="quarantine"}`]; !ok || v != 0 {
 		t.Errorf("quarantine count failures at scrape: %v (present %v), want 0", v, ok)
 	}
+
+	// The calls the flows made to the connector, by method: the order
+	// pulls read orders and the stock push wrote stock, and they worked.
+	calls := func(method, outcome string) float64 {
+		n := 0.0
+		for k, v := range got {
+			if strings.HasPrefix(k, `shopbridge_connector_calls_total{connector="shopify",method="`+method+`",outcome="`+outcome+`",version="`) {
+				n += v
+			}
+		}
+		return n
+	}
+	for _, method := range []string{"ReadOrders", "WriteStock"} {
+		if n := calls(method, "ok"); n < 1 {
+			t.Errorf("%s calls to the Shopify connector that went well: %v, want at least 1", method, n)
+		}
+		if n := got[`shopbridge_connector_call_duration_seconds_count{connector="shopify",method="`+method+`"}`]; n < 1 {
+			t.Errorf("%s calls timed %v times, want at least 1", method, n)
+		}
+	}
+
+	// The Shopify cost bucket, as the connector's pacer sees it after the
+	// calls above: the standard plan's 2,000 points, some maybe spent.
+	const (
+		bucket   = `shopbridge_channel_rate_limit_available{connector="shopify",link="shop",unit="points"}`
+		capacity = `shopbridge_channel_rate_limit_capacity{connector="shopify",link="shop",unit="points"}`
+	)
+	avail, okA := got[bucket]
+	size, okC := got[capacity]
+	if !okA || !okC || size <= 0 || avail < 0 || avail > size {
+		t.Errorf("Shopify bucket: %v of %v points (present %v, %v); want a level between 0 and the bucket's size", avail, size, okA, okC)
+	}
 }

@@ -51,11 +51,6 @@ func (r *runStats) get(link, flow string) *status.FlowStatus {
 // and keeps the flow's state for the status page, and logs one line per
 // run of a link-wide job.
 func (h *Host) observed(fn schedule.HandlerFunc) schedule.HandlerFunc {
-	// Every job handler passes here while the host is built, so this is
-	// where the metrics learn to read the store at scrape time; setting
-	// the same reader again is harmless.
-	h.metrics.SetQuarantineFunc(status.FromState(h.db, nil, nil).QuarantineCounts)
-	h.metrics.DeclareQueueKinds(schedule.Kinds...)
 	return func(ctx context.Context, job schedule.Job) error {
 		flow := flowOf(job.Kind)
 		start := time.Now()
@@ -246,6 +241,37 @@ func (h *Host) LinkRuntime(id string) status.LinkRuntime {
 			fs.Mode = l.cfg.InitialSync
 		}
 		out.Flows = append(out.Flows, fs)
+	}
+	return out
+}
+
+// rateLimits asks each open link's connector how much of its channel's rate
+// limit it has left, for the metrics at scrape time. A connector that
+// cannot tell (built before the call, or without sdk.RateLimitReporter)
+// answers once and is not asked again (plugin.Link remembers), and is left
+// out quietly: it is not a fault. Other failures, such as a connector
+// restarting, only leave the link out of this scrape.
+func (h *Host) rateLimits(ctx context.Context) []metrics.RateLimit {
+	var out []metrics.RateLimit
+	for _, l := range h.openLinks() {
+		if ctx.Err() != nil {
+			break
+		}
+		rl, err := l.plugin.RateLimitStatus(ctx)
+		if err != nil {
+			if sdk.ClassOf(err) != sdk.ClassUnsupported {
+				h.log.Debug("rate limit not read for the metrics", "link", l.ID(), "error", err)
+			}
+			continue
+		}
+		if rl.Capacity <= 0 {
+			continue
+		}
+		name, _ := l.plugin.Connector()
+		out = append(out, metrics.RateLimit{
+			Link: l.ID(), Connector: name, Unit: rl.Unit,
+			Available: rl.Available, Capacity: rl.Capacity, RestorePerSecond: rl.RestorePerSecond,
+		})
 	}
 	return out
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/shopbridge/shopbridge/core/metrics"
 	"github.com/shopbridge/shopbridge/core/schedule"
 	"github.com/shopbridge/shopbridge/core/state"
+	"github.com/shopbridge/shopbridge/core/status"
 	"github.com/shopbridge/shopbridge/sdk"
 )
 
@@ -31,6 +32,7 @@ func TestObservedCountsEachItemJobsOutcome(t *testing.T) {
 	}
 	t.Cleanup(db.Close)
 	h := &Host{db: db, metrics: metrics.New(), log: hclog.NewNullLogger()}
+	h.metrics.SetQuarantineFunc(status.FromState(db, nil, nil).QuarantineCounts) // as New does
 	run := func(key string, attempt int, fn func(context.Context) error) {
 		t.Helper()
 		job := schedule.Job{Kind: schedule.KindOrdersImport, Link: "shop", Key: key, Attempt: attempt, MaxAttempts: 3}
