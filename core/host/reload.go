@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/shopbridge/shopbridge/config"
+	"github.com/shopbridge/shopbridge/core/schedule"
 	"github.com/shopbridge/shopbridge/core/state"
 	"github.com/shopbridge/shopbridge/sdk"
 )
@@ -30,9 +31,10 @@ type ReloadReport struct {
 type LinkMove struct {
 	Link     string
 	From, To string // connector versions
-	// Drain is how long the link's jobs in flight took to finish; Swap how
-	// long opening it on the new version and closing it on the old took.
-	// New jobs of the link waited in the queue for both.
+	// Drain is how long the link's item jobs in flight took to finish (its
+	// long jobs are stopped and run again afterwards); Swap how long
+	// opening it on the new version and closing it on the old took. New
+	// jobs of the link waited in the queue for both.
 	Drain, Swap time.Duration
 }
 
@@ -57,9 +59,10 @@ func (r ReloadReport) String() string {
 var reloadMu sync.Mutex
 
 // Reload applies a re-read configuration: every open link whose connector
-// constraint changed is drained (its jobs in flight finish; new ones wait
-// in the queue), moved to the version the new constraint selects (the old
-// process stops when no link uses it) and resumed. Other links are not
+// constraint changed is drained (its item jobs in flight finish, its long
+// jobs stop and run again after the move, new ones wait in the queue),
+// moved to the version the new constraint selects (the old process stops
+// when no link uses it) and resumed. Other links are not
 // touched. Changes a reload cannot apply (links added or removed, another
 // connector name, settings and flow options) are listed in NeedRestart and
 // left as they were.
@@ -137,7 +140,16 @@ func (h *Host) reload(ctx context.Context, newCfg *config.Config) (ReloadReport,
 		_, from := l.plugin.Connector()
 		caps := l.plugin.Description().Capabilities
 		began := time.Now()
-		if err := h.sched.Drain(ctx, nl.ID); err != nil {
+		// Long jobs (pulls, reconciliations, the initial sync) are
+		// cancelled rather than waited for, which could take hours; they
+		// spend no attempt and run again after Resume, on the new version.
+		// Nothing is lost by that: orders.pull saves its cursor per page,
+		// and products.pull and the initial sync theirs, so they go on
+		// from where they stopped; reconciliations start again from page
+		// 1, which is safe because a level that has not changed is not
+		// written again. Item jobs (imports, pushes) are short and are
+		// waited for.
+		if err := h.sched.Drain(ctx, nl.ID, schedule.CancelLongJobs()); err != nil {
 			h.sched.Resume(nl.ID)
 			return rep, fmt.Errorf("reload: link %s: %w", nl.ID, err)
 		}
@@ -166,7 +178,7 @@ func (h *Host) reload(ctx context.Context, newCfg *config.Config) (ReloadReport,
 			rep.NeedRestart = append(rep.NeedRestart, fmt.Sprintf("link %s: connector %s %s %s compared with %s: restart the host so the link's flows follow", nl.ID, name, to, change, from))
 		}
 		// How long the link's jobs were held is what an operator weighs
-		// against the next swap: the drain waits for its longest job.
+		// against the next swap: the drain waits for its longest item job.
 		h.log.Info("link moved to another connector version", "link", nl.ID, "from", from, "to", to,
 			"drain", move.Drain.Round(time.Millisecond), "swap", move.Swap.Round(time.Millisecond))
 	}
