@@ -12,6 +12,11 @@
 // live hosts, whatever their timeout, so a host killed in the middle of a
 // six-hour reconciliation blocks nothing for more than about DeadAfter.
 //
+// For a connector swap the host drains a link (Drain, Resume): its new jobs
+// are held in the queue at no cost, its item jobs in flight finish, and
+// with CancelLongJobs its pulls and reconciliations stop at once and run
+// again after Resume without spending an attempt.
+//
 // Flows stay plain Go: the host registers one handler per kind with Handle,
 // and a handler receives a Job with the raw JSON arguments.
 package schedule

@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -210,6 +211,9 @@ func (s *Scheduler) holdJob(ctx context.Context, link string) error {
 
 // clearHeld removes the hold mark of a job that ends otherwise.
 func clearHeld(ctx context.Context, metadata []byte) {
+	if !bytes.Contains(metadata, []byte(heldKey)) {
+		return
+	}
 	var meta map[string]json.RawMessage
 	if json.Unmarshal(metadata, &meta) != nil {
 		return
