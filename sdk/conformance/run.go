@@ -26,7 +26,7 @@ import (
 var knownCapabilities = map[sdk.Capability]bool{
 	sdk.CapProductsRead: true, sdk.CapProductsWrite: true, sdk.CapOrdersRead: true, sdk.CapStockRead: true,
 	sdk.CapStockWrite: true, sdk.CapWebhooks: true, sdk.CapLocations: true, sdk.CapCategories: true,
-	sdk.CapAuthorize: true, sdk.CapBulk: true,
+	sdk.CapAuthorize: true, sdk.CapBulk: true, sdk.CapRateLimit: true,
 }
 
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
@@ -81,6 +81,8 @@ func Run(t *testing.T, binaryPath string, settings json.RawMessage, opts ...Opti
 			t.Run(string(c), check)
 		}
 	}
+	// The host asks every link for its rate limit, declared or not.
+	t.Run(string(sdk.CapRateLimit), k.checkRateLimit)
 }
 
 func randomID() string {
