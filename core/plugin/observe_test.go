@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -103,5 +104,25 @@ func TestRateLimitStatusUnsupportedIsAskedOnce(t *testing.T) {
 	}
 	if _, failed := log.count("RateLimitStatus"); failed != 1 {
 		t.Fatalf("the connector was asked %d times, want once", failed)
+	}
+
+	// A restarted process may be another build: it is asked again, once.
+	if err := syscall.Kill(m.Processes()[0].PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := l.Check(ctx); err == nil {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("link not working again after the restart: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for range 3 {
+		_, _ = l.RateLimitStatus(ctx)
+	}
+	if _, failed := log.count("RateLimitStatus"); failed != 2 {
+		t.Fatalf("the connector was asked %d times over two processes, want twice", failed)
 	}
 }
