@@ -243,3 +243,53 @@ func TestSQLiteReleasesHeldJobsOnStart(t *testing.T) {
 		return e.count(schedule.KindOrdersImport, "a", "1") == 1
 	})
 }
+
+// A held job is looked at once per hold, not every HoldRecheck: on SQLite
+// each look is a write on the one connection the other links need.
+func TestHeldJobsAreFetchedOncePerHold(t *testing.T) {
+	forEach(t, func(t *testing.T, b statetest.Backend) {
+		o := testOptions() // HoldRecheck 100 ms
+		e := newEnv(t, b, o)
+		e.handle(schedule.KindStockPush, nil)
+		e.start()
+		if err := e.s.Drain(context.Background(), "a"); err != nil {
+			t.Fatal(err)
+		}
+		const n = 20
+		for i := range n {
+			e.enqueue(schedule.StockPush{Link: "a", SKU: fmt.Sprint("S-", i)})
+		}
+		snoozes := func() (held, total int) {
+			err := e.db.InTx(context.Background(), func(tx *state.Tx) error {
+				// Every look at a held job is a snooze River counts in
+				// its metadata.
+				q := "SELECT COUNT(*), COALESCE(SUM(n), 0) FROM (SELECT CAST(json_extract(metadata, '$.snoozes') AS INTEGER) AS n " +
+					"FROM river_job WHERE state IN ('available', 'scheduled', 'running')) AS j WHERE n > 0"
+				if tx.SQLTx() != nil {
+					return tx.SQLTx().QueryRowContext(tx.Context(), q).Scan(&held, &total)
+				}
+				return tx.PgxTx().QueryRow(tx.Context(),
+					"SELECT COUNT(*), COALESCE(SUM(n), 0) FROM (SELECT (metadata->>'snoozes')::int AS n "+
+						"FROM river_job WHERE state IN ('available', 'scheduled', 'running')) AS j WHERE n > 0").Scan(&held, &total)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return held, total
+		}
+		eventually(t, "every job to be held", func() bool { h, _ := snoozes(); return h == n })
+		// Ten HoldRechecks: a job rechecked at that pace would be looked at
+		// about ten more times.
+		time.Sleep(10 * o.HoldRecheck)
+		if h, total := snoozes(); h != n || total != n {
+			t.Fatalf("%d held jobs were looked at %d times in all, want once each", h, total)
+		}
+		e.s.Resume("a")
+		e.settle()
+		for i := range n {
+			if c := e.count(schedule.KindStockPush, "a", fmt.Sprint("S-", i)); c != 1 {
+				t.Fatalf("S-%d ran %d times after Resume, want 1", i, c)
+			}
+		}
+	})
+}
