@@ -161,7 +161,7 @@ func (h *Host) jobProductsPush(ctx context.Context, job schedule.Job) error {
 
 // stockBatch is how many pending SKUs one round of a stock flush takes; the
 // flow writes them in the connector's batch size (250 for Shopify).
-const stockBatch = 1000
+var stockBatch = 1000
 
 // jobStockPush writes stock to the channel. The link-wide push (no SKU)
 // drains the SKUs Rackbeat's webhooks noted, in batches, and forgets each
@@ -183,24 +183,35 @@ func (h *Host) jobStockPush(ctx context.Context, job schedule.Job) error {
 		countItems(ctx, rep.Rows)
 		return jobError(err)
 	}
-	for {
-		pending, err := h.db.PendingStock(ctx, a.Link, stockBatch)
-		if err != nil || len(pending) == 0 {
-			return err
-		}
-		skus := make([]string, len(pending))
-		for i, p := range pending {
-			skus[i] = p.SKU
-		}
-		rep, err := l.stock.PushSKUs(ctx, skus)
-		countItems(ctx, rep.Rows)
-		if err != nil {
-			return jobError(err)
-		}
-		if err := h.db.ClearPendingStock(ctx, a.Link, pending); err != nil {
-			return err
+	// One batch per job: stock keeps moving in a busy warehouse, and a job
+	// that looped until nothing was pending would hold its link for as long
+	// as the moves go on (a reload's drain waited for that). A full batch
+	// queues a follow-up push for the rest, named after this job: a plain
+	// StockPush{Link} could be taken for a duplicate of another push that is
+	// already running past its own read of the pending set, and the rest
+	// would wait for the next move or reconciliation.
+	pending, err := h.db.PendingStock(ctx, a.Link, stockBatch)
+	if err != nil || len(pending) == 0 {
+		return err
+	}
+	skus := make([]string, len(pending))
+	for i, p := range pending {
+		skus[i] = p.SKU
+	}
+	rep, err := l.stock.PushSKUs(ctx, skus)
+	countItems(ctx, rep.Rows)
+	if err != nil {
+		return jobError(err)
+	}
+	if err := h.db.ClearPendingStock(ctx, a.Link, pending); err != nil {
+		return err
+	}
+	if len(pending) == stockBatch {
+		if _, err := h.sched.Enqueue(ctx, schedule.StockPush{Link: a.Link, After: job.ID}); err != nil {
+			return fmt.Errorf("queue the rest of link %s's pending stock: %w", a.Link, err)
 		}
 	}
+	return nil
 }
 
 func (h *Host) jobStockReconcile(ctx context.Context, job schedule.Job) error {

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/shopbridge/shopbridge/core/host"
 )
 
 func sum(m map[int]int) int {
@@ -116,5 +118,41 @@ func TestShopifySyncPriorityRackbeatPricesExcludeVAT(t *testing.T) {
 	w.eventually("the Rackbeat change in Shopify", 60*time.Second, func() bool {
 		title, price := w.shopifyVariant(t, sku)
 		return title == "Kaffekopp Deluxe" && (price == "100.00" || price == "100.0" || price == "100")
+	})
+}
+
+// A backlog of pending stock moves larger than one flush batch drains
+// through follow-up pushes: every moved SKU reaches the shop, not only
+// the first batch.
+func TestStockBacklogLargerThanABatchDrains(t *testing.T) {
+	defer host.SetStockBatch(5)()
+	w := newWorld(t, 30)
+	w.start(w.shopifyLink("stock", orders("enabled", "false"), "", "enabled: true, quantity: available, locations: all, reconcile_every: 6h"))
+	main := w.cat.Locations[0].Name
+	level := func(sku string) int {
+		q, _ := w.shopify.Level(sku, main)
+		return q.Available
+	}
+	w.eventually("first reconciliation", 60*time.Second, func() bool { return level(w.sku(0)) == sum(w.rb.Available(w.sku(0))) })
+	var skus []string
+	for i := range 23 {
+		sku := w.sku(i)
+		skus = append(skus, sku)
+		if err := w.rb.MoveStock(sku, w.cat.Locations[1].Number, 3+i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var stale []string
+	w.eventually("all 23 moved SKUs in the shop", 60*time.Second, func() bool {
+		stale = stale[:0]
+		for _, sku := range skus {
+			if level(sku) != sum(w.rb.Available(sku)) {
+				stale = append(stale, sku)
+			}
+		}
+		if len(stale) > 0 {
+			t.Logf("not yet in the shop: %v", stale)
+		}
+		return len(stale) == 0
 	})
 }
