@@ -71,6 +71,7 @@ type world struct {
 	shopify *spsandbox.Server
 	shopbox *sbsandbox.Server
 	urls    map[string]string
+	opts    host.Options // options of the hosts the test starts (Logger and Scheduler are set by newHost)
 	host    *host.Host
 	addr    string
 	stop    func()
@@ -208,7 +209,10 @@ func (w *world) newHost(cfg *config.Config) *host.Host {
 		level = hclog.Warn
 	}
 	logger := hclog.New(&hclog.LoggerOptions{Name: "host", Level: level, Output: testWriter{t}})
-	h, err := host.New(context.Background(), cfg, host.Options{Logger: logger, Scheduler: schedule.Options{PollInterval: 50 * time.Millisecond, RetryBackoff: func(int) time.Duration { return 200 * time.Millisecond }}})
+	opts := w.opts
+	opts.Logger = logger
+	opts.Scheduler = schedule.Options{PollInterval: 50 * time.Millisecond, RetryBackoff: func(int) time.Duration { return 200 * time.Millisecond }}
+	h, err := host.New(context.Background(), cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

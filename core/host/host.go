@@ -36,6 +36,10 @@ type Options struct {
 	// (flow.Orders.Lease; 0: the flow's 30 s). Tests that lose answers on
 	// purpose shorten it so the heal path runs within seconds.
 	OrderLease time.Duration
+	// StockBatch is how many pending SKUs one stock flush job pushes
+	// (0: 1,000); a fuller backlog is left to a follow-up job. Tests make
+	// it small to show a backlog of several batches drains.
+	StockBatch int
 }
 
 // Host is one shopbridge: a store, a scheduler, a Rackbeat client, the
@@ -55,6 +59,7 @@ type Host struct {
 	// a token the channel has already replaced.
 	refreshMu  sync.Mutex
 	orderLease time.Duration
+	stockBatch int
 	metrics    *metrics.Metrics
 	stats      runStats
 
@@ -77,7 +82,10 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open the state database (state.%s): %w", stateKey(cfg), err)
 	}
-	h := &Host{cfg: cfg, log: log, db: db, links: map[string]*Link{}, routes: map[string]http.Handler{}, metrics: metrics.New(), orderLease: opts.OrderLease}
+	h := &Host{cfg: cfg, log: log, db: db, links: map[string]*Link{}, routes: map[string]http.Handler{}, metrics: metrics.New(), orderLease: opts.OrderLease, stockBatch: opts.StockBatch}
+	if h.stockBatch <= 0 {
+		h.stockBatch = defaultStockBatch
+	}
 	fail := func(err error) (*Host, error) { h.Close(); return nil, err }
 
 	// Long runs (a reconciliation, the initial sync) hold a worker for

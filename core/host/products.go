@@ -159,9 +159,10 @@ func (h *Host) jobProductsPush(ctx context.Context, job schedule.Job) error {
 	return jobError(err)
 }
 
-// stockBatch is how many pending SKUs one round of a stock flush takes; the
-// flow writes them in the connector's batch size (250 for Shopify).
-var stockBatch = 1000
+// defaultStockBatch is how many pending SKUs one stock flush job takes
+// (Options.StockBatch); the flow writes them in the connector's batch size
+// (250 for Shopify).
+const defaultStockBatch = 1000
 
 // jobStockPush writes stock to the channel. The link-wide push (no SKU)
 // drains the SKUs Rackbeat's webhooks noted, in batches, and forgets each
@@ -190,7 +191,7 @@ func (h *Host) jobStockPush(ctx context.Context, job schedule.Job) error {
 	// StockPush{Link} could be taken for a duplicate of another push that is
 	// already running past its own read of the pending set, and the rest
 	// would wait for the next move or reconciliation.
-	pending, err := h.db.PendingStock(ctx, a.Link, stockBatch)
+	pending, err := h.db.PendingStock(ctx, a.Link, h.stockBatch)
 	if err != nil || len(pending) == 0 {
 		return err
 	}
@@ -206,7 +207,7 @@ func (h *Host) jobStockPush(ctx context.Context, job schedule.Job) error {
 	if err := h.db.ClearPendingStock(ctx, a.Link, pending); err != nil {
 		return err
 	}
-	if len(pending) == stockBatch {
+	if len(pending) == h.stockBatch {
 		if _, err := h.sched.Enqueue(ctx, schedule.StockPush{Link: a.Link, After: job.ID}); err != nil {
 			return fmt.Errorf("queue the rest of link %s's pending stock: %w", a.Link, err)
 		}

@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"testing"
 	"time"
-
-	"github.com/shopbridge/shopbridge/core/host"
 )
 
 func sum(m map[int]int) int {
@@ -125,8 +123,8 @@ func TestShopifySyncPriorityRackbeatPricesExcludeVAT(t *testing.T) {
 // through follow-up pushes: every moved SKU reaches the shop, not only
 // the first batch.
 func TestStockBacklogLargerThanABatchDrains(t *testing.T) {
-	defer host.SetStockBatch(5)()
 	w := newWorld(t, 30)
+	w.opts.StockBatch = 5
 	w.start(w.shopifyLink("stock", orders("enabled", "false"), "", "enabled: true, quantity: available, locations: all, reconcile_every: 6h"))
 	main := w.cat.Locations[0].Name
 	level := func(sku string) int {
