@@ -16,7 +16,7 @@ CONNECTORS := $(notdir $(wildcard plugins/*))
 TESTCONNECTOR := github.com/shopbridge/shopbridge/sdk/internal/testconnector
 TEST_FLAGS ?= -race -timeout 30m
 
-.PHONY: help build test lint proto proto-check bench demo chaos fuzz tools clean
+.PHONY: help build test lint proto proto-check bench demo chaos large fuzz tools clean
 
 help:
 	@echo "make demo   - build everything and run the demo against the local sandbox"
@@ -96,6 +96,12 @@ demo: build
 # The long crash, fault and multi-host suites, with their table of runs.
 chaos:
 	scripts/chaos.sh
+
+# The issue-7 proof at full size: an initial sync of 10,000 products from the
+# Shopify sandbox, then an empty plan and 100 stock moves converging in one
+# reconciliation (make test runs the same test at 150 products).
+large:
+	SHOPBRIDGE_LARGE=1 $(GO) test -race -count=1 -timeout 20m -run 'TestInitialSync10000ThenPlanIsEmptyAndStockConverges' ./core/host/
 
 FUZZTIME ?= 5s
 # Every fuzz target in the repository, each for FUZZTIME.

@@ -50,7 +50,7 @@ func (c *Connector) Describe() sdk.Description {
 		ProtocolMinor: 0,
 		Capabilities: []sdk.Capability{
 			sdk.CapProductsRead, sdk.CapProductsWrite, sdk.CapOrdersRead, sdk.CapStockRead, sdk.CapStockWrite,
-			sdk.CapWebhooks, sdk.CapLocations, sdk.CapCategories, sdk.CapAuthorize, sdk.CapBulk,
+			sdk.CapWebhooks, sdk.CapLocations, sdk.CapCategories, sdk.CapAuthorize, sdk.CapBulk, sdk.CapRateLimit,
 		},
 		SettingsSchema: json.RawMessage(settingsSchema),
 		SecretSettings: append([]string(nil), secretSettings...),
