@@ -26,6 +26,7 @@ help:
 	@echo "make proto  - regenerate the connector contract's Go code"
 	@echo "make bench  - benchmarks and load drivers; writes BENCHMARKS.md"
 	@echo "make chaos  - the long crash, fault and multi-host suites"
+	@echo "make large  - the 10,000-product initial sync, plan and stock proof (a few minutes)"
 	@echo "make fuzz   - every fuzz target for FUZZTIME (default 5s)"
 
 build:
