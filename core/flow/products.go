@@ -165,6 +165,9 @@ type action struct {
 
 	write   *sdk.ProductWrite      // to the channel
 	rbInput *rackbeat.ProductInput // to Rackbeat
+	// ids holds the channel ids to write to Rackbeat's id fields because
+	// rb, read with its field values, holds other ones or none.
+	ids []rackbeat.FieldValue
 }
 
 // PlanAction names what happens to one SKU.
@@ -183,8 +186,10 @@ const (
 )
 
 // decide compares the two sides of one SKU with its binding and says what
-// to do. It writes nothing.
-func (f *Products) decide(sku string, rb *rackbeat.Product, lot *rackbeat.Lot, ch *channelVariant, b *state.ProductBinding) (action, error) {
+// to do. It writes nothing. rbFields says rb was read with its custom
+// field values, so that id fields it lacks are known to be missing
+// rather than merely not read.
+func (f *Products) decide(sku string, rb *rackbeat.Product, lot *rackbeat.Lot, ch *channelVariant, b *state.ProductBinding, rbFields bool) (action, error) {
 	a := action{sku: sku, rb: rb, lot: lot, ch: ch, b: b}
 	if why, ok := f.Exclude[sku]; ok {
 		a.kind, a.reason = ActLeave, why
@@ -232,7 +237,12 @@ func (f *Products) decide(sku string, rb *rackbeat.Product, lot *rackbeat.Lot, c
 		}
 		return f.createInChannel(a)
 	}
-	if !rbChanged && !chChanged {
+	if rbFields && f.toRackbeat() {
+		// Shopbox seed: the channel's ids belong in the link's id fields
+		// of every matched product, not only of those the flow created.
+		a.ids = f.idFields(ch.product.ID, ch.variant().ID, rb)
+	}
+	if !rbChanged && !chChanged && len(a.ids) == 0 {
 		a.kind = ActNone
 		return a, nil
 	}
@@ -290,6 +300,9 @@ func (f *Products) updateChannel(a action) (action, error) {
 	single := len(have.Variants) == 1
 	diff := mapping.DiffChannel(want, wantV, have, a.ch.variant(), fields, single)
 	if len(diff) == 0 {
+		if len(a.ids) > 0 {
+			return f.writeIDs(a), nil
+		}
 		a.kind = ActBind
 		return a, nil
 	}
@@ -348,13 +361,30 @@ func (f *Products) updateRackbeat(a action) (action, error) {
 	}
 	diff := mapping.DiffRackbeat(in, *a.rb)
 	if len(diff) == 0 {
+		if len(a.ids) > 0 {
+			return f.writeIDs(a), nil
+		}
 		a.kind = ActBind
 		return a, nil
 	}
 	only := mapping.OnlyFields(in, diff)
 	only.Group = 0
 	a.kind, a.fields, a.rbInput = ActUpdateRackbeat, diff, &only
+	if len(a.ids) > 0 {
+		a.fields = append(a.fields, fieldIDsName)
+	}
 	return a, nil
+}
+
+// fieldIDsName names the channel-id custom fields in a plan's or an
+// audit entry's list of fields.
+const fieldIDsName = "id_fields"
+
+// writeIDs makes a an update of Rackbeat that writes nothing but the id
+// fields: the product agrees everywhere else.
+func (f *Products) writeIDs(a action) action {
+	a.kind, a.fields, a.rbInput = ActUpdateRackbeat, []string{fieldIDsName}, &rackbeat.ProductInput{}
+	return a
 }
 
 func (f *Products) decideLot(a action) (action, error) {
@@ -498,7 +528,12 @@ func (r *run) writeRackbeat(ctx context.Context, a action) error {
 		}
 	} else {
 		in := *a.rbInput
-		in.FieldValues = f.idFields(a.ch.product.ID, a.ch.variant().ID, a.rb)
+		in.FieldValues = a.ids
+		if in.FieldValues == nil {
+			// a.rb may have been read without its field values: write
+			// the ids with the update rather than read them first.
+			in.FieldValues = f.idFields(a.ch.product.ID, a.ch.variant().ID, a.rb)
+		}
 		got, err = f.Inventory.UpdateProduct(ctx, a.sku, in)
 	}
 	if err != nil {
@@ -791,7 +826,7 @@ func (f *Products) planPush(ctx context.Context, skus []string) ([]action, error
 	}
 	for _, sku := range need {
 		s := sides[sku]
-		a, err := f.decide(sku, s.rb, s.lot, chs[sku], s.b)
+		a, err := f.decide(sku, s.rb, s.lot, chs[sku], s.b, false)
 		if err != nil {
 			return nil, err
 		}
@@ -909,7 +944,7 @@ func (f *Products) planPage(ctx context.Context, items []sdk.Product, skipUnchan
 				continue
 			}
 		}
-		rb, ok, err := f.Inventory.FindProduct(ctx, sku)
+		rb, ok, withFields, err := f.findProduct(ctx, sku)
 		if err != nil {
 			return nil, fmt.Errorf("products: read Rackbeat product %q: %w", sku, err)
 		}
@@ -917,13 +952,55 @@ func (f *Products) planPage(ctx context.Context, items []sdk.Product, skipUnchan
 		if ok {
 			rbp = &rb
 		}
-		a, err := f.decide(sku, rbp, nil, ch, t.b)
+		a, err := f.decide(sku, rbp, nil, ch, t.b, withFields)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, a)
 	}
 	return out, nil
+}
+
+// hasIDFields says the link names Rackbeat custom fields for the channel's
+// ids (Shopbox seed: "Shopbox UID felt ID", "Shopbox variasjonsfelt ID").
+func (f *Products) hasIDFields() bool {
+	return f.Rules.UIDField != 0 || f.Rules.VariationField != 0
+}
+
+// idsMissing says the Rackbeat product rbs[i], read with its field values,
+// lacks the channel ids its binding agreed, so that reconciliation looks
+// at it even though neither side moved since the binding.
+func (f *Products) idsMissing(b *state.ProductBinding, rbs []*rackbeat.Product, i int) bool {
+	if rbs == nil || !f.hasIDFields() || !f.toRackbeat() || b.ChannelVariantID == "" {
+		return false
+	}
+	return len(f.idFields(b.ChannelProductID, b.ChannelVariantID, rbs[i])) > 0
+}
+
+// findProduct reads one Rackbeat product by number. When the link has id
+// fields it reads it as a one-number list with its field values
+// (expand=field_values; a single product's GET carries none), which costs
+// the same one request and lets a product whose ids are right go without
+// a write; withFields says the field values came with it.
+func (f *Products) findProduct(ctx context.Context, sku string) (p rackbeat.Product, ok, withFields bool, err error) {
+	if f.hasIDFields() {
+		pg, err := f.Inventory.ProductsPage(ctx, 1, 20, rackbeat.Filter{Simple: map[string]string{"number": sku}, Expand: []string{"field_values"}})
+		if err != nil {
+			return p, false, false, err
+		}
+		for _, it := range pg.Items {
+			if it.Number == sku {
+				return it, true, true, nil
+			}
+		}
+		if pg.Last() {
+			return p, false, true, nil
+		}
+		// The filter matched more than a page without the number itself
+		// (should it match by prefix): read the product on its own.
+	}
+	p, ok, err = f.Inventory.FindProduct(ctx, sku)
+	return p, ok, false, err
 }
 
 // changedAt is when the channel last changed a variant or its product.
@@ -967,6 +1044,9 @@ func (f *Products) walk(ctx context.Context, each func(action) error, pageDone f
 	if err != nil {
 		return err
 	}
+	// Rackbeat's pages carry their field values when the link has id
+	// fields, so decide knows which products lack them.
+	withFields := f.hasIDFields()
 	// decidePage decides for one page of Rackbeat products or BOMs: the
 	// ones unchanged on both sides at once, the rest after one read of the
 	// channel.
@@ -982,7 +1062,7 @@ func (f *Products) walk(ctx context.Context, each func(action) error, pageDone f
 			}
 			bindings[i] = b
 			_, excluded := f.Exclude[sku]
-			if !excluded && inChannel && chAgrees && b != nil &&
+			if !excluded && inChannel && chAgrees && b != nil && !f.idsMissing(b, rbs, i) &&
 				((rbs != nil && b.InventoryHash == mapping.HashRackbeat(*rbs[i])) || (lots != nil && b.InventoryHash == mapping.HashLot(*lots[i]))) {
 				if err := each(action{sku: sku, kind: ActNone, b: b}); err != nil {
 					return err
@@ -1007,7 +1087,7 @@ func (f *Products) walk(ctx context.Context, each func(action) error, pageDone f
 			} else {
 				lot = lots[i]
 			}
-			a, err := f.decide(skus[i], rb, lot, chs[skus[i]], bindings[i])
+			a, err := f.decide(skus[i], rb, lot, chs[skus[i]], bindings[i], withFields)
 			if err != nil {
 				return err
 			}
@@ -1019,7 +1099,7 @@ func (f *Products) walk(ctx context.Context, each func(action) error, pageDone f
 	}
 
 	filter := rackbeat.Filter{}
-	if f.Rules.UIDField != 0 {
+	if withFields {
 		filter.Expand = []string{"field_values"}
 	}
 	for page := 1; ; page++ {
@@ -1088,7 +1168,7 @@ func (f *Products) walk(ctx context.Context, each func(action) error, pageDone f
 			if err != nil {
 				return err
 			}
-			a, err := f.decide(sku, nil, nil, ch, b)
+			a, err := f.decide(sku, nil, nil, ch, b, false)
 			if err != nil {
 				return err
 			}
