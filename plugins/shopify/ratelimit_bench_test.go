@@ -23,9 +23,9 @@ import (
 //   - read-stock: the whole catalogue's stock levels read back, paged;
 //   - read-products: a 5,000-product (10,000-SKU) catalogue read back,
 //     paged: the sandbox's paging costs it O(catalogue) per page, so the
-//     100,000-SKU read takes minutes of CPU; and the bulk export cannot be
-//     measured because the sandbox does not answer productsCount, so the
-//     connector falls back to paging;
+//     100,000-SKU read takes minutes of CPU; the host asks for a bulk
+//     export above bulk_threshold, which this read (AllowBulk false)
+//     leaves out on purpose: it measures the paced, paged read;
 //   - push-100k: stock for all 100,000 SKUs pushed from a bucket another app
 //     has just drained, in 250-row inventorySetQuantities calls;
 //   - naive-per-sku: the same push for 500 SKUs, one call per SKU.
