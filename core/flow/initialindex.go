@@ -3,6 +3,7 @@ package flow
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"math"
@@ -106,10 +107,10 @@ func (x *catalogueIndex) add(p rackbeat.Product) error {
 		return fmt.Errorf("catalogue index: add after build")
 	}
 	if len(p.Number) > 1<<16-1 {
-		return fmt.Errorf("Rackbeat product number of %d bytes starting %q is too long to index", len(p.Number), p.Number[:32])
+		return fmt.Errorf("catalogue index: a Rackbeat product number of %d bytes starting %q is too long to index", len(p.Number), p.Number[:32])
 	}
 	if x.numbers.Len() > math.MaxUint32-len(p.Number)-fieldsPrintLen {
-		return fmt.Errorf("Rackbeat's catalogue has more product numbers than the index can hold (4 GiB of them)")
+		return errors.New("catalogue index: Rackbeat's catalogue has more product numbers than the index can hold (4 GiB of them)")
 	}
 	h, err := hex.DecodeString(mapping.HashRackbeat(p))
 	if err != nil || len(h) != 16 {
