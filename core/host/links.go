@@ -109,7 +109,7 @@ func (h *Host) buildFlows(ctx context.Context, l *Link) error {
 	if lc.Orders.Enabled && pl.Has(sdk.CapOrdersRead) {
 		l.orders = &flow.Orders{
 			Link: lc.ID, Channel: channel, Settings: lc.Orders, VATRate: lc.Products.VATRate,
-			Locations: flow.NewLocationMap(stock), Source: pl, Inventory: h.rb, Store: h.db,
+			Locations: flow.NewLocationMap(stock), Source: pl, Inventory: h.rb, Store: flowStore{h.db},
 			Log: h.log.Named("orders").With("link", lc.ID), Customers: &h.customers, Lease: h.orderLease,
 		}
 	}

@@ -88,7 +88,7 @@ func (h *Host) observed(fn schedule.HandlerFunc) schedule.HandlerFunc {
 			h.metrics.ItemsSynced(job.Link, flow, outcome, n)
 		}
 		if job.Key != "" && items.empty() && !refreshed && ctx.Err() == nil {
-			if outcome := h.itemOutcome(ctx, job, start, err); outcome != "" {
+			if outcome := itemOutcome(job, err); outcome != "" {
 				h.metrics.ItemsSynced(job.Link, flow, outcome, 1)
 			}
 		}
@@ -99,11 +99,11 @@ func (h *Host) observed(fn schedule.HandlerFunc) schedule.HandlerFunc {
 // itemOutcome says what became of the one item of an item job (an order
 // import, a product or stock push of one SKU) that moved nothing: it
 // failed and will be retried, it went to quarantine (the scheduler's rule:
-// an error no retry can fix, or the last attempt; or the flow put it there
-// and returned), or it was skipped (already imported, not triggered yet,
+// an error no retry can fix, or the last attempt; an item the flow put
+// there itself was counted by flowStore), or it was skipped (already imported, not triggered yet,
 // cancelled). A job that waits as the remote side asked is not an outcome
 // yet: it runs again without spending an attempt.
-func (h *Host) itemOutcome(ctx context.Context, job schedule.Job, start time.Time, err error) string {
+func itemOutcome(job schedule.Job, err error) string {
 	if err != nil {
 		class, wait := classify(err)
 		switch {
@@ -115,33 +115,21 @@ func (h *Host) itemOutcome(ctx context.Context, job schedule.Job, start time.Tim
 		}
 		return metrics.ItemFailed
 	}
-	if h.quarantinedSince(ctx, job, start) {
-		return metrics.ItemQuarantined
-	}
 	return metrics.ItemSkipped
 }
 
-// quarantinedSince reports whether the job's item was put in quarantine
-// (or landed there again) since start. The flows file an item under its
-// job kind and key, as the scheduler does.
-func (h *Host) quarantinedSince(ctx context.Context, job schedule.Job, start time.Time) bool {
-	var after int64
-	for {
-		items, err := h.db.ListQuarantine(ctx, state.QuarantineFilter{Link: job.Link, Flow: job.Kind, AfterID: after, Limit: 200})
-		if err != nil {
-			return false
-		}
-		for _, it := range items {
-			if it.Key == job.Key {
-				// The store keeps microseconds.
-				return !it.UpdatedAt.Before(start.Truncate(time.Microsecond))
-			}
-			after = it.ID
-		}
-		if len(items) < 200 {
-			return false
-		}
+// flowStore is the store the flows write to: the state database, with
+// every item a flow puts in quarantine counted against the running job as
+// it happens, so no job has to look through the quarantine afterwards to
+// learn what became of its item.
+type flowStore struct{ *state.DB }
+
+func (s flowStore) AddQuarantine(ctx context.Context, item state.QuarantineItem) (int64, error) {
+	id, err := s.DB.AddQuarantine(ctx, item)
+	if err == nil {
+		countOutcome(ctx, metrics.ItemQuarantined, 1)
 	}
+	return id, err
 }
 
 // itemCounter collects the items a running job handled, by outcome.

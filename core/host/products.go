@@ -44,7 +44,7 @@ func (h *Host) buildProductFlows(l *Link, stock config.StockSettings) error {
 		} else {
 			l.products = &flow.Products{
 				Link: lc.ID, Direction: d, Rules: rules, CreateBOMs: lc.Products.CreateBOMs,
-				Channel: pl, Inventory: h.rb, Store: h.db, Log: log.Named("products"),
+				Channel: pl, Inventory: h.rb, Store: flowStore{h.db}, Log: log.Named("products"),
 			}
 			if sp := lc.Orders.ShippingProduct; sp != "" {
 				l.products.Exclude = map[string]string{sp: "the shipping product (orders.shipping_product) is never synced"}
@@ -55,7 +55,7 @@ func (h *Host) buildProductFlows(l *Link, stock config.StockSettings) error {
 		if pl.Has(sdk.CapStockWrite) {
 			l.stock = &flow.Stock{
 				Link: lc.ID, Quantity: lc.Stock.Quantity, Locations: locations,
-				Channel: pl, Inventory: h.rb, Store: h.db, Log: log.Named("stock"),
+				Channel: pl, Inventory: h.rb, Store: flowStore{h.db}, Log: log.Named("stock"),
 			}
 		} else {
 			log.Warn("stock flow off: the connector cannot write stock")
@@ -65,7 +65,7 @@ func (h *Host) buildProductFlows(l *Link, stock config.StockSettings) error {
 		l.initial = &flow.InitialSync{
 			Link: lc.ID, Mode: lc.InitialSync, Stock: pl.Has(sdk.CapStockRead), Rules: rules,
 			Locations: locations, DefaultLocation: int64(lc.Stock.DefaultRackbeatLocation),
-			Channel: pl, Inventory: h.rb, Store: h.db, Log: log.Named("initial_sync"),
+			Channel: pl, Inventory: h.rb, Store: flowStore{h.db}, Log: log.Named("initial_sync"),
 		}
 	}
 	return nil
