@@ -88,7 +88,7 @@ func (l *Link) readStockFiltered(ctx context.Context, req sdk.StockReadRequest, 
 	for _, id := range req.IDs {
 		ids[id] = true
 	}
-	skus := dedupeStrings(req.SKUs)
+	skus := dedupe(req.SKUs)
 	wanted := map[string]bool{}
 	for _, sku := range skus {
 		wanted[sku] = true
@@ -452,7 +452,7 @@ func (v *stockView) unitOf(sku string) unit { return v.units[sku][0] }
 // stays with the rows that needed it.
 func (l *Link) branchStock(ctx context.Context, branch int, skus []string, products []int) (*stockView, error) {
 	v := newStockView()
-	skus, products = dedupeStrings(skus), dedupeInts(products)
+	skus, products = dedupe(skus), dedupe(products)
 	if n := len(skus) + len(products); n > bulkReadThreshold {
 		whole, err := l.scanBranch(ctx, branch, n, v.add)
 		if err != nil && fatal(ctx, err) {
@@ -566,20 +566,9 @@ func (l *Link) productInventory(ctx context.Context, branch, product int, v *sto
 	}
 }
 
-func dedupeStrings(xs []string) []string {
-	seen := make(map[string]bool, len(xs))
-	out := xs[:0:0]
-	for _, x := range xs {
-		if !seen[x] {
-			seen[x] = true
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
-func dedupeInts(xs []int) []int {
-	seen := make(map[int]bool, len(xs))
+// dedupe keeps the first of each value, in order.
+func dedupe[T comparable](xs []T) []T {
+	seen := make(map[T]bool, len(xs))
 	out := xs[:0:0]
 	for _, x := range xs {
 		if !seen[x] {
