@@ -359,6 +359,33 @@ func (s scrapeTime) Describe(ch chan<- *prometheus.Desc) {
 	ch <- rateRestoreDesc
 }
 
+// collectCounts reads one set of counts at scrape time and sends a gauge
+// per key: every key ever seen is sent, at 0 when it has nothing now, so a
+// series drops to 0 instead of vanishing. A failed read is counted in
+// *errs and sends nothing.
+func (m *Metrics) collectCounts(ch chan<- prometheus.Metric, read func(context.Context) (map[string]int, error), desc *prometheus.Desc, seen map[string]bool, errs *uint64) {
+	ctx, cancel := context.WithTimeout(context.Background(), queueDepthTimeout)
+	counts, err := read(ctx)
+	cancel()
+	m.mu.Lock()
+	if err != nil {
+		*errs++
+		m.mu.Unlock()
+		return
+	}
+	for k := range counts {
+		seen[k] = true
+	}
+	keys := make([]string, 0, len(seen))
+	for k := range seen {
+		keys = append(keys, k)
+	}
+	m.mu.Unlock()
+	for _, k := range keys {
+		ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, float64(counts[k]), k)
+	}
+}
+
 func (s scrapeTime) Collect(ch chan<- prometheus.Metric) {
 	m := s.m
 	m.mu.Lock()
@@ -374,50 +401,10 @@ func (s scrapeTime) Collect(ch chan<- prometheus.Metric) {
 	}
 
 	if depthFn != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), queueDepthTimeout)
-		depth, err := depthFn(ctx)
-		cancel()
-		if err != nil {
-			m.mu.Lock()
-			m.depthErrors++
-			m.mu.Unlock()
-		} else {
-			m.mu.Lock()
-			for k := range depth {
-				m.kindsSeen[k] = true
-			}
-			kinds := make([]string, 0, len(m.kindsSeen))
-			for k := range m.kindsSeen {
-				kinds = append(kinds, k)
-			}
-			m.mu.Unlock()
-			for _, k := range kinds {
-				ch <- prometheus.MustNewConstMetric(queueDepthDesc, prometheus.GaugeValue, float64(depth[k]), k)
-			}
-		}
+		m.collectCounts(ch, depthFn, queueDepthDesc, m.kindsSeen, &m.depthErrors)
 	}
-
 	if quarFn != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), queueDepthTimeout)
-		counts, err := quarFn(ctx)
-		cancel()
-		m.mu.Lock()
-		if err != nil {
-			m.quarantineErrors++
-			m.mu.Unlock()
-		} else {
-			for l := range counts {
-				m.linksSeen[l] = true
-			}
-			links := make([]string, 0, len(m.linksSeen))
-			for l := range m.linksSeen {
-				links = append(links, l)
-			}
-			m.mu.Unlock()
-			for _, l := range links {
-				ch <- prometheus.MustNewConstMetric(quarantineDesc, prometheus.GaugeValue, float64(counts[l]), l)
-			}
-		}
+		m.collectCounts(ch, quarFn, quarantineDesc, m.linksSeen, &m.quarantineErrors)
 	}
 
 	m.mu.Lock()
