@@ -93,6 +93,26 @@ func (tx *Tx) ListQuarantine(f QuarantineFilter) ([]QuarantineItem, error) {
 	return out, r.Err()
 }
 
+// QuarantineCounts counts the items waiting in quarantine per link (links
+// with none are absent).
+func (tx *Tx) QuarantineCounts() (map[string]int, error) {
+	r, err := tx.q.query(tx.ctx, "SELECT link, COUNT(*) FROM quarantine GROUP BY link")
+	if err != nil {
+		return nil, fmt.Errorf("state: count quarantine: %w", err)
+	}
+	defer r.Close()
+	out := map[string]int{}
+	for r.Next() {
+		var link string
+		var n int
+		if err := r.Scan(&link, &n); err != nil {
+			return nil, fmt.Errorf("state: count quarantine: %w", err)
+		}
+		out[link] = n
+	}
+	return out, r.Err()
+}
+
 // QuarantineItem returns one item.
 func (tx *Tx) QuarantineItem(id int64) (QuarantineItem, bool, error) {
 	var it QuarantineItem

@@ -457,6 +457,11 @@ func TestQuarantine(t *testing.T) {
 		if len(all) != 2 {
 			t.Fatalf("list all = %d items", len(all))
 		}
+		counts, err := db.QuarantineCounts(ctx)
+		must(t, err)
+		if len(counts) != 2 || counts["shop"] != 1 || counts["pos"] != 1 {
+			t.Fatalf("counts = %v; want one item each for shop and pos", counts)
+		}
 		must(t, db.DropQuarantine(ctx, id))
 		if err := db.DropQuarantine(ctx, id); !errors.Is(err, state.ErrNotFound) {
 			t.Fatalf("second drop = %v; want ErrNotFound", err)

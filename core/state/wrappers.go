@@ -138,6 +138,11 @@ func (db *DB) ListQuarantine(ctx context.Context, f QuarantineFilter) ([]Quarant
 	return inTx1(db, ctx, func(tx *Tx) ([]QuarantineItem, error) { return tx.ListQuarantine(f) })
 }
 
+// QuarantineCounts: see Tx.QuarantineCounts.
+func (db *DB) QuarantineCounts(ctx context.Context) (map[string]int, error) {
+	return inTx1(db, ctx, func(tx *Tx) (map[string]int, error) { return tx.QuarantineCounts() })
+}
+
 // QuarantineItem: see Tx.QuarantineItem.
 func (db *DB) QuarantineItem(ctx context.Context, id int64) (QuarantineItem, bool, error) {
 	return inTx2(db, ctx, func(tx *Tx) (QuarantineItem, bool, error) { return tx.QuarantineItem(id) })

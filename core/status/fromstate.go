@@ -64,10 +64,6 @@ func (s *StateSource) Quarantine(ctx context.Context, after int64, limit int) ([
 	return s.db.ListQuarantine(ctx, state.QuarantineFilter{AfterID: after, Limit: limit})
 }
 
-// quarantinePage is how many quarantine rows one read of QuarantineCounts
-// takes.
-const quarantinePage = 500
-
 // QuarantineCounts counts the items waiting in quarantine per link, with 0
 // for every other link the store knows, for the metrics.
 func (s *StateSource) QuarantineCounts(ctx context.Context) (map[string]int, error) {
@@ -75,24 +71,16 @@ func (s *StateSource) QuarantineCounts(ctx context.Context) (map[string]int, err
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]int, len(links))
+	out, err := s.db.QuarantineCounts(ctx)
+	if err != nil {
+		return nil, err
+	}
 	for _, l := range links {
-		out[l.ID] = 0
-	}
-	var after int64
-	for {
-		items, err := s.db.ListQuarantine(ctx, state.QuarantineFilter{AfterID: after, Limit: quarantinePage})
-		if err != nil {
-			return nil, err
-		}
-		for _, it := range items {
-			out[it.Link]++
-			after = it.ID
-		}
-		if len(items) < quarantinePage {
-			return out, nil
+		if _, ok := out[l.ID]; !ok {
+			out[l.ID] = 0
 		}
 	}
+	return out, nil
 }
 
 // Retry re-enqueues a quarantined item and removes it, in one transaction.
