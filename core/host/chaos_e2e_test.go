@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/shopbridge/shopbridge/sandbox/catalog"
-	rbsandbox "github.com/shopbridge/shopbridge/sandbox/rackbeat"
 	spsandbox "github.com/shopbridge/shopbridge/sandbox/shopify"
 )
 
@@ -46,27 +45,8 @@ func TestChaosCrashHostProcess(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(run.seed), 1))
 
 	cat := catalog.Generate(catalog.Config{Products: run.products, Locations: 2, Seed: run.seed})
-	rb := rbsandbox.New(rbsandbox.Options{Catalog: cat, Tokens: []string{rbToken}, RequestsPerMinute: -1, Prerequisites: true, Seed: run.seed})
-	// The Plus plan's bucket: on the standard plan Shopify's cost limit alone
-	// holds order reads to a few per second, which would make this a
-	// test of patience.
-	shop := spsandbox.New(spsandbox.Options{Catalog: cat, AccessTokens: []string{shopifyToken}, ClientSecret: shopifySec, Seed: run.seed, Plan: "plus"})
-	rbSrv, shopSrv := httptest.NewServer(rb), httptest.NewServer(shop)
-	t.Cleanup(func() { rbSrv.Close(); shopSrv.Close(); rb.Close(); shop.Close() })
-
-	// Enough stock that 500 orders never run a SKU dry, the same on both
-	// sides, so the initial sync and the stock flow agree from the start.
-	main := cat.Locations[0].Name
-	var skus []string
-	for _, p := range cat.Products {
-		for _, v := range p.Variants {
-			skus = append(skus, v.SKU)
-			for _, l := range cat.Locations {
-				_ = rb.SetStock(v.SKU, l.Number, 400)
-			}
-			_ = shop.SetLevel(v.SKU, main, "available", 800)
-		}
-	}
+	// Enough stock that 500 orders never run a SKU dry.
+	rb, shop, rbSrv, shopSrv, main, skus := stockedShop(t, cat, run.seed, 400)
 
 	addr := freeAddr(t)
 	rl := newRelay(addr, run.seed)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/shopbridge/shopbridge/core/state"
+	"github.com/shopbridge/shopbridge/sandbox/catalog"
 	rbsandbox "github.com/shopbridge/shopbridge/sandbox/rackbeat"
 	spsandbox "github.com/shopbridge/shopbridge/sandbox/shopify"
 )
@@ -616,4 +618,29 @@ func report(t *testing.T, row []string) {
 			f.Close()
 		}
 	}
+}
+
+// stockedShop starts Rackbeat and a Shopify shop on the Plus plan (on the
+// standard plan Shopify's cost limit alone holds order reads to a few per
+// second, which would make a long run a test of patience) with perLocation
+// units of every SKU at each Rackbeat location and their sum available in
+// the shop's main location, so the initial sync and the stock flow agree
+// from the start. It returns the SKUs and the shop's main location.
+func stockedShop(t *testing.T, cat *catalog.Catalog, seed int64, perLocation int) (rb *rbsandbox.Server, shop *spsandbox.Server, rbSrv, shopSrv *httptest.Server, main string, skus []string) {
+	t.Helper()
+	rb = rbsandbox.New(rbsandbox.Options{Catalog: cat, Tokens: []string{rbToken}, RequestsPerMinute: -1, Prerequisites: true, Seed: seed})
+	shop = spsandbox.New(spsandbox.Options{Catalog: cat, AccessTokens: []string{shopifyToken}, ClientSecret: shopifySec, Seed: seed, Plan: "plus"})
+	rbSrv, shopSrv = httptest.NewServer(rb), httptest.NewServer(shop)
+	t.Cleanup(func() { rbSrv.Close(); shopSrv.Close(); rb.Close(); shop.Close() })
+	main = cat.Locations[0].Name
+	for _, p := range cat.Products {
+		for _, v := range p.Variants {
+			skus = append(skus, v.SKU)
+			for _, l := range cat.Locations {
+				_ = rb.SetStock(v.SKU, l.Number, perLocation)
+			}
+			_ = shop.SetLevel(v.SKU, main, "available", perLocation*len(cat.Locations))
+		}
+	}
+	return rb, shop, rbSrv, shopSrv, main, skus
 }

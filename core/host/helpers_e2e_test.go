@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/shopspring/decimal"
+
+	rbsandbox "github.com/shopbridge/shopbridge/sandbox/rackbeat"
 )
 
 func itoa[T ~int | ~int64](n T) string { return strconv.FormatInt(int64(n), 10) }
@@ -38,4 +40,37 @@ func grepLines(s, substr string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// shopboxIDFields finds the two Rackbeat custom fields the Shopbox guide
+// fills ("Shopbox UID felt ID", "Shopbox variasjonsfelt ID").
+func (w *world) shopboxIDFields(t *testing.T) (uid, variation int) {
+	t.Helper()
+	for _, f := range w.rb.Fields() {
+		switch f.Name {
+		case rbsandbox.FieldShopboxUID:
+			uid = f.ID
+		case rbsandbox.FieldShopboxVariation:
+			variation = f.ID
+		}
+	}
+	if uid == 0 || variation == 0 {
+		t.Fatal("the Rackbeat sandbox has no Shopbox id fields")
+	}
+	return uid, variation
+}
+
+// shopboxIDs maps each Shopbox SKU to its product uid and variation uid
+// (empty for a product without variations), as the fields should hold them.
+func (w *world) shopboxIDs() map[string][2]string {
+	ids := map[string][2]string{}
+	for _, p := range w.shopbox.Products() {
+		if len(p.ProductVariances) == 0 {
+			ids[p.SKUCode] = [2]string{strconv.Itoa(p.UID), ""}
+		}
+		for _, v := range p.ProductVariances {
+			ids[v.SKUCode] = [2]string{strconv.Itoa(p.UID), strconv.Itoa(v.UID)}
+		}
+	}
+	return ids
 }

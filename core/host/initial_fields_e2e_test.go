@@ -3,10 +3,7 @@ package host_test
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"testing"
-
-	rbsandbox "github.com/shopbridge/shopbridge/sandbox/rackbeat"
 )
 
 // TestShopboxInitialSyncUIDFeltIDAndVariasjonsfeltIDOnExistingProducts
@@ -19,27 +16,8 @@ import (
 // them right, writes no product at all.
 func TestShopboxInitialSyncUIDFeltIDAndVariasjonsfeltIDOnExistingProducts(t *testing.T) {
 	w := newWorld(t, 12, countWrites)
-	var uidField, varField int
-	for _, f := range w.rb.Fields() {
-		switch f.Name {
-		case rbsandbox.FieldShopboxUID:
-			uidField = f.ID
-		case rbsandbox.FieldShopboxVariation:
-			varField = f.ID
-		}
-	}
-	if uidField == 0 || varField == 0 {
-		t.Fatal("the Rackbeat sandbox has no Shopbox id fields")
-	}
-	ids := map[string][2]string{} // SKU → Shopbox uid, variation uid
-	for _, p := range w.shopbox.Products() {
-		if len(p.ProductVariances) == 0 {
-			ids[p.SKUCode] = [2]string{strconv.Itoa(p.UID), ""}
-		}
-		for _, v := range p.ProductVariances {
-			ids[v.SKUCode] = [2]string{strconv.Itoa(p.UID), strconv.Itoa(v.UID)}
-		}
-	}
+	uidField, varField := w.shopboxIDFields(t)
+	ids := w.shopboxIDs() // SKU → Shopbox uid, variation uid
 	before := 0
 	for _, p := range w.rb.Products() {
 		if _, ok := ids[p.Number]; ok {

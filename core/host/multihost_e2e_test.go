@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -24,8 +23,6 @@ import (
 	"github.com/shopbridge/shopbridge/core/state/statetest"
 	"github.com/shopbridge/shopbridge/sandbox/catalog"
 	"github.com/shopbridge/shopbridge/sandbox/faults"
-	rbsandbox "github.com/shopbridge/shopbridge/sandbox/rackbeat"
-	spsandbox "github.com/shopbridge/shopbridge/sandbox/shopify"
 )
 
 // helperHostEnv names the configuration file a helper host process runs.
@@ -101,21 +98,7 @@ func TestMultiHostPostgres(t *testing.T) {
 	began := time.Now()
 	rng := rand.New(rand.NewPCG(uint64(run.seed), 5))
 	cat := catalog.Generate(catalog.Config{Products: run.products, Locations: 2, Seed: run.seed})
-	rb := rbsandbox.New(rbsandbox.Options{Catalog: cat, Tokens: []string{rbToken}, RequestsPerMinute: -1, Prerequisites: true, Seed: run.seed})
-	shop := spsandbox.New(spsandbox.Options{Catalog: cat, AccessTokens: []string{shopifyToken}, ClientSecret: shopifySec, Seed: run.seed, Plan: "plus"})
-	rbSrv, shopSrv := httptest.NewServer(rb), httptest.NewServer(shop)
-	t.Cleanup(func() { rbSrv.Close(); shopSrv.Close(); rb.Close(); shop.Close() })
-	main := cat.Locations[0].Name
-	var skus []string
-	for _, p := range cat.Products {
-		for _, v := range p.Variants {
-			skus = append(skus, v.SKU)
-			for _, l := range cat.Locations {
-				_ = rb.SetStock(v.SKU, l.Number, 300)
-			}
-			_ = shop.SetLevel(v.SKU, main, "available", 600)
-		}
-	}
+	rb, shop, rbSrv, shopSrv, main, skus := stockedShop(t, cat, run.seed, 300)
 
 	dir := t.TempDir()
 	env := map[string]string{"RACKBEAT_TOKEN": rbToken, "SHOPIFY_TOKEN": shopifyToken, "SHOPIFY_SECRET": shopifySec,

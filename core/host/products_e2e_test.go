@@ -3,10 +3,7 @@ package host_test
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"testing"
-
-	rbsandbox "github.com/shopbridge/shopbridge/sandbox/rackbeat"
 )
 
 // TestShopboxInitialSyncFieldsGroupsAndCategories runs the Norwegian
@@ -17,15 +14,7 @@ import (
 // its default group ("Standard Shopbox-gruppe").
 func TestShopboxInitialSyncFieldsGroupsAndCategories(t *testing.T) {
 	w := newWorld(t, 12, emptyRackbeat)
-	var uidField, varField int
-	for _, f := range w.rb.Fields() {
-		switch f.Name {
-		case rbsandbox.FieldShopboxUID:
-			uidField = f.ID
-		case rbsandbox.FieldShopboxVariation:
-			varField = f.ID
-		}
-	}
+	uidField, varField := w.shopboxIDFields(t)
 	mapped := w.cat.Products[0].Category // one category goes to group 2, the rest to the default
 	products := fmt.Sprintf(`direction: channel, default_group: 1, default_category_group: 1, categories: {%q: 2}, uid_field: %d, variation_field: %d`, mapped, uidField, varField)
 	h := w.newHost(w.config(w.shopboxLink("pos", orders("enabled", "false"), products, "") + "    initial_sync: channel\n"))
@@ -39,15 +28,7 @@ func TestShopboxInitialSyncFieldsGroupsAndCategories(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ids := map[string][2]string{} // SKU → Shopbox uid, variation uid
-	for _, p := range w.shopbox.Products() {
-		if len(p.ProductVariances) == 0 {
-			ids[p.SKUCode] = [2]string{strconv.Itoa(p.UID), ""}
-		}
-		for _, v := range p.ProductVariances {
-			ids[v.SKUCode] = [2]string{strconv.Itoa(p.UID), strconv.Itoa(v.UID)}
-		}
-	}
+	ids := w.shopboxIDs() // SKU → Shopbox uid, variation uid
 	category := map[string]string{}
 	for _, p := range w.cat.Products {
 		for _, v := range p.Variants {

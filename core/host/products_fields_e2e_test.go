@@ -3,11 +3,8 @@ package host_test
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"testing"
-
-	rbsandbox "github.com/shopbridge/shopbridge/sandbox/rackbeat"
 )
 
 // TestShopboxContinuousSyncUIDFeltIDAndVariasjonsfeltIDOnMatchedProducts
@@ -26,27 +23,8 @@ func TestShopboxContinuousSyncUIDFeltIDAndVariasjonsfeltIDOnMatchedProducts(t *t
 	for _, dir := range []string{"channel", "both"} {
 		t.Run(dir, func(t *testing.T) {
 			w := newWorld(t, 12, countWrites)
-			var uidField, varField int
-			for _, f := range w.rb.Fields() {
-				switch f.Name {
-				case rbsandbox.FieldShopboxUID:
-					uidField = f.ID
-				case rbsandbox.FieldShopboxVariation:
-					varField = f.ID
-				}
-			}
-			if uidField == 0 || varField == 0 {
-				t.Fatal("the Rackbeat sandbox has no Shopbox id fields")
-			}
-			ids := map[string][2]string{} // SKU → Shopbox uid, variation uid
-			for _, p := range w.shopbox.Products() {
-				if len(p.ProductVariances) == 0 {
-					ids[p.SKUCode] = [2]string{strconv.Itoa(p.UID), ""}
-				}
-				for _, v := range p.ProductVariances {
-					ids[v.SKUCode] = [2]string{strconv.Itoa(p.UID), strconv.Itoa(v.UID)}
-				}
-			}
+			uidField, varField := w.shopboxIDFields(t)
+			ids := w.shopboxIDs() // SKU → Shopbox uid, variation uid
 			skus := make([]string, 0, len(ids))
 			for _, p := range w.rb.Products() {
 				if _, ok := ids[p.Number]; ok {
