@@ -382,15 +382,32 @@ func (s *Scheduler) EnqueueTx(ctx context.Context, tx *state.Tx, args Args) (Enq
 	}
 	// A push that arrives while an equal push is running may carry news the
 	// running one has already missed: queue one follow-up behind it. Further
-	// pushes while the follow-up waits coalesce into it.
-	if c, ok := args.(coalescing); ok && res.UniqueSkippedAsDuplicate && res.Job.State == rivertype.JobStateRunning {
-		res, err = s.rc.insertTx(ctx, tx, c.after(res.Job.ID))
-		if err != nil {
-			return Enqueued{}, fmt.Errorf("schedule: enqueue follow-up %s for %s/%s: %w", args.Kind(), args.LinkID(), args.JobKey(), err)
+	// pushes while the follow-up waits coalesce into it. The follow-up may
+	// itself have started already (a link runs two jobs at once), so the
+	// chain is followed until a push that has not started: stopping at a
+	// running follow-up lost the news whenever both running pushes had read
+	// the pending set before it arrived.
+	if c, ok := args.(coalescing); ok {
+		for hops := 0; res.UniqueSkippedAsDuplicate && res.Job.State == rivertype.JobStateRunning; hops++ {
+			if hops == maxFollowUps {
+				return Enqueued{}, fmt.Errorf("schedule: enqueue %s for %s/%s: %d follow-ups are all running; the link's concurrency should make that impossible", args.Kind(), args.LinkID(), args.JobKey(), hops)
+			}
+			res, err = s.rc.insertTx(ctx, tx, c.after(res.Job.ID))
+			if err != nil {
+				return Enqueued{}, fmt.Errorf("schedule: enqueue follow-up %s for %s/%s: %w", args.Kind(), args.LinkID(), args.JobKey(), err)
+			}
 		}
 	}
 	return Enqueued{ID: res.Job.ID, Duplicate: res.UniqueSkippedAsDuplicate}, nil
 }
+
+// maxFollowUps bounds the walk along a chain of running follow-ups. River
+// counts a job as running from the moment a worker takes it, also while it
+// waits for one of its link's slots, so a chain is at most as long as the
+// workers of every host, plus jobs finished but not yet marked completed.
+// Those waiting jobs mean a burst can cost a few pushes that find nothing
+// left to do: one cheap read each, against a lost stock move.
+const maxFollowUps = 64
 
 // ID is this scheduler's River client id: the name River writes to
 // river_job.attempted_by when this host takes a job, and the key of its
