@@ -59,6 +59,7 @@ run latency $B -bench Latency -benchtime 1x ./core/host/
 # 4. Memory and scale.
 run memory $B -bench 'StreamMemory|IdleLinks' -benchtime 1x ./core/plugin/
 run shopbox-memory $B -bench ReadProducts -benchtime 1x ./plugins/shopbox/
+run shopify-bulk-memory $B -bench BulkResultMemory -benchtime 1x ./plugins/shopify/
 run initial-sync $B -bench InitialSync -benchtime 1x ./core/flow/
 
 end=$(date +%s)

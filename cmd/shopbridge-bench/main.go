@@ -402,6 +402,10 @@ func render(w io.Writer, r *runs, machine [][2]string) {
 			rows = append(rows, initialSyncRow(name, r.byName[name]))
 		}
 	}
+	if idx, ok := r.get("BenchmarkBulkResultMemory", "index-B/product"); ok {
+		dec, _ := r.get("BenchmarkBulkResultMemory", "decoded-B/product")
+		rows = append(rows, row{"Shopify bulk export of 20,000 products (3 variants each) held by the connector", fmt.Sprintf("%s B/product (the result on disk, its index in memory); decoded whole it would be %s B/product", num(idx), num(dec)), "bounded by the page beyond the index", "—", r.cmd("BenchmarkBulkResultMemory")})
+	}
 	table(w, rows)
 
 	notes(w, r)

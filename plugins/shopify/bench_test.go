@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"os"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,4 +73,51 @@ func BenchmarkStockPush(b *testing.B) {
 	b.ReportMetric(bound, "bound_rows/s")
 	b.ReportMetric(rows/el/bound, "ratio")
 	b.ReportMetric(float64(sb.ThrottledCount()), "throttled")
+}
+
+// BenchmarkBulkResultMemory measures what the connector keeps in memory of
+// a bulk export of 20,000 products with three variants each: the on-disk
+// result's index (what a read holds now) next to the same result decoded
+// whole (what it held before the result went to disk).
+func BenchmarkBulkResultMemory(b *testing.B) {
+	const products = 20000
+	var sb strings.Builder
+	desc := strings.Repeat("Handgjord i Småland av lokal lera. ", 10)
+	for i := range products {
+		fmt.Fprintf(&sb, `{"id":"gid://shopify/Product/%d","title":"Vara %d","descriptionHtml":%q,"productType":"Keramik","vendor":"Lera AB","status":"ACTIVE","updatedAt":"2026-11-01T10:00:00Z"}`+"\n", i, i, desc)
+		for v := range 3 {
+			fmt.Fprintf(&sb, `{"id":"gid://shopify/ProductVariant/%d%d","sku":"P-%06d-%d","title":"Storlek %d","barcode":"73100000%05d","price":"249.00","updatedAt":"2026-11-01T10:00:00Z","selectedOptions":[{"name":"Storlek","value":"%d"}],"__parentId":"gid://shopify/Product/%d"}`+"\n", i, v, i, v, v, i, v, i)
+		}
+	}
+	jsonl := sb.String()
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	var indexed, decoded float64
+	for b.Loop() {
+		before := heap()
+		f, err := os.CreateTemp(b.TempDir(), "bulk-*.jsonl")
+		if err != nil {
+			b.Fatal(err)
+		}
+		res := &bulkResult{file: f}
+		if err := res.index(strings.NewReader(jsonl)); err != nil {
+			b.Fatal(err)
+		}
+		indexed = float64(heap()-before) / products
+		all := make([]gqlProduct, res.Len())
+		for i := range all {
+			if all[i], err = res.Product(i); err != nil {
+				b.Fatal(err)
+			}
+		}
+		decoded = float64(heap()-before)/products - indexed
+		runtime.KeepAlive(all)
+		res.Close()
+	}
+	b.ReportMetric(indexed, "index-B/product")
+	b.ReportMetric(decoded, "decoded-B/product")
 }

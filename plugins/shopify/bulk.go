@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -73,25 +75,30 @@ func (l *link) readProductsBulk(ctx context.Context, w window, currency string, 
 	if err != nil {
 		return err
 	}
-	var products []gqlProduct
+	res := &bulkResult{}
 	if url != "" {
-		if products, err = l.downloadBulk(ctx, url); err != nil {
+		if res, err = l.downloadBulk(ctx, url); err != nil {
 			return err
 		}
 	}
-	if w.Skip > len(products) {
-		w.Skip = len(products)
+	defer res.Close()
+	if w.Skip > res.Len() {
+		w.Skip = res.Len()
 	}
 	for start := w.Skip; ; start += bulkPageSize {
-		end := min(len(products), start+bulkPageSize)
-		page := sdk.ProductPage{TotalEstimate: int64(len(products))}
-		for _, p := range products[start:end] {
+		end := min(res.Len(), start+bulkPageSize)
+		page := sdk.ProductPage{TotalEstimate: int64(res.Len())}
+		for i := start; i < end; i++ {
+			p, err := res.Product(i)
+			if err != nil {
+				return err
+			}
 			if w.admit(p.ID, p.UpdatedAt, overlap) {
 				page.Items = append(page.Items, l.canonical(p, currency))
 			}
 		}
 		w.Skip = end
-		if end >= len(products) {
+		if end >= res.Len() {
 			next := w.finish(overlap)
 			page.Cursor, page.Last = encodeCursor(next), true
 		} else {
@@ -135,9 +142,12 @@ func (l *link) waitBulk(ctx context.Context, id string) (string, error) {
 	}
 }
 
-// downloadBulk reads a bulk result: JSONL, each variant after its product
-// with __parentId.
-func (l *link) downloadBulk(ctx context.Context, url string) ([]gqlProduct, error) {
+// downloadBulk saves a bulk result (JSONL, each variant after its product
+// with __parentId, not necessarily right after it) to a temporary file and
+// indexes where each product's lines are. A catalogue of 100,000 products
+// is then ~100 bytes a product in the connector's memory instead of every
+// product decoded at once; a page decodes only its own products.
+func (l *link) downloadBulk(ctx context.Context, url string) (*bulkResult, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("shopify: bulk result URL: %w", err)
@@ -150,38 +160,110 @@ func (l *link) downloadBulk(ctx context.Context, url string) ([]gqlProduct, erro
 	if resp.StatusCode != http.StatusOK {
 		return nil, sdk.Retryable(time.Second, "shopify: download the bulk result: HTTP %d", resp.StatusCode)
 	}
-	var out []gqlProduct
-	index := map[string]int{}
-	sc := bufio.NewScanner(resp.Body)
+	f, err := os.CreateTemp("", "shopbridge-shopify-bulk-*.jsonl")
+	if err != nil {
+		return nil, fmt.Errorf("shopify: keep the bulk result on disk (set TMPDIR to a writable directory): %w", err)
+	}
+	res := &bulkResult{file: f}
+	if err := res.index(resp.Body); err != nil {
+		res.Close()
+		return nil, err
+	}
+	return res, nil
+}
+
+// bulkResult is a downloaded bulk result: the JSONL on disk and, per
+// product in the file's order, where its line and its variants' lines are.
+type bulkResult struct {
+	file     *os.File
+	products []bulkProduct
+}
+
+// bulkProduct locates one product's lines in the result file.
+type bulkProduct struct {
+	line     span
+	variants []span
+}
+
+type span struct {
+	off int64
+	n   int32
+}
+
+// index copies the result to the file while noting each line's span. The
+// parent map holds product ids only while the file is read.
+func (r *bulkResult) index(body io.Reader) error {
+	parent := map[string]int{}
+	bw := bufio.NewWriterSize(r.file, 1<<16)
+	sc := bufio.NewScanner(body)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	var off int64
 	for sc.Scan() {
 		line := sc.Bytes()
+		sp := span{off: off, n: int32(len(line))}
+		if _, err := bw.Write(line); err != nil {
+			return fmt.Errorf("shopify: keep the bulk result on disk: %w", err)
+		}
+		if err := bw.WriteByte('\n'); err != nil {
+			return fmt.Errorf("shopify: keep the bulk result on disk: %w", err)
+		}
+		off += int64(len(line)) + 1
 		var probe struct {
 			ID       string `json:"id"`
 			ParentID string `json:"__parentId"`
 		}
 		if err := json.Unmarshal(line, &probe); err != nil {
-			return nil, sdk.Retryable(time.Second, "shopify: the bulk result has a malformed line: %v", err)
+			return sdk.Retryable(time.Second, "shopify: the bulk result has a malformed line: %v", err)
 		}
 		if probe.ParentID == "" {
-			var p gqlProduct
-			if err := json.Unmarshal(line, &p); err != nil {
-				return nil, sdk.Retryable(time.Second, "shopify: the bulk result has a malformed product: %v", err)
-			}
-			index[p.ID] = len(out)
-			out = append(out, p)
+			parent[probe.ID] = len(r.products)
+			r.products = append(r.products, bulkProduct{line: sp})
 			continue
 		}
-		var v gqlVariant
-		if err := json.Unmarshal(line, &v); err != nil {
-			return nil, sdk.Retryable(time.Second, "shopify: the bulk result has a malformed variant: %v", err)
-		}
-		if i, ok := index[v.ParentID]; ok {
-			out[i].Variants.Nodes = append(out[i].Variants.Nodes, v)
+		if i, ok := parent[probe.ParentID]; ok {
+			r.products[i].variants = append(r.products[i].variants, sp)
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, sdk.Retryable(time.Second, "shopify: read the bulk result: %v", err)
+		return sdk.Retryable(time.Second, "shopify: read the bulk result: %v", err)
 	}
-	return out, nil
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("shopify: keep the bulk result on disk: %w", err)
+	}
+	return nil
+}
+
+// Len is the number of products in the result.
+func (r *bulkResult) Len() int { return len(r.products) }
+
+// Product decodes the i-th product with its variants.
+func (r *bulkResult) Product(i int) (gqlProduct, error) {
+	var p gqlProduct
+	bp := r.products[i]
+	if err := r.decode(bp.line, &p); err != nil {
+		return p, sdk.Retryable(time.Second, "shopify: the bulk result has a malformed product: %v", err)
+	}
+	p.Variants.Nodes = make([]gqlVariant, len(bp.variants))
+	for j, sp := range bp.variants {
+		if err := r.decode(sp, &p.Variants.Nodes[j]); err != nil {
+			return p, sdk.Retryable(time.Second, "shopify: the bulk result has a malformed variant: %v", err)
+		}
+	}
+	return p, nil
+}
+
+func (r *bulkResult) decode(sp span, v any) error {
+	buf := make([]byte, sp.n)
+	if _, err := r.file.ReadAt(buf, sp.off); err != nil {
+		return fmt.Errorf("read the saved result: %w", err)
+	}
+	return json.Unmarshal(buf, v)
+}
+
+// Close removes the result's file.
+func (r *bulkResult) Close() {
+	if r.file != nil {
+		_ = r.file.Close()
+		_ = os.Remove(r.file.Name())
+	}
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/shopbridge/shopbridge/sdk"
@@ -72,4 +75,63 @@ func (e *env) bulkOperations(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return len(st.Bulk)
+}
+
+// Shopify promises only that a variant comes after its product in a bulk
+// result, not right after it: variants of interleaved products still end
+// up with their own product, in the file's order, and the result's file is
+// gone once it is closed.
+func TestBulkResultGroupsInterleavedVariants(t *testing.T) {
+	jsonl := strings.Join([]string{
+		`{"id":"gid://shopify/Product/1","title":"Kopp"}`,
+		`{"id":"gid://shopify/ProductVariant/11","sku":"K-1","__parentId":"gid://shopify/Product/1"}`,
+		`{"id":"gid://shopify/Product/2","title":"Fat"}`,
+		`{"id":"gid://shopify/ProductVariant/21","sku":"F-1","__parentId":"gid://shopify/Product/2"}`,
+		`{"id":"gid://shopify/ProductVariant/12","sku":"K-2","__parentId":"gid://shopify/Product/1"}`,
+	}, "\n") + "\n"
+	f, err := os.CreateTemp(t.TempDir(), "bulk-*.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := &bulkResult{file: f}
+	if err := res.index(strings.NewReader(jsonl)); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for i := range res.Len() {
+		p, err := res.Product(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		line := p.Title + ":"
+		for _, v := range p.Variants.Nodes {
+			line += " " + *v.SKU
+		}
+		got = append(got, line)
+	}
+	if want := []string{"Kopp: K-1 K-2", "Fat: F-1"}; !slices.Equal(got, want) {
+		t.Fatalf("grouped %q, want %q", got, want)
+	}
+	res.Close()
+	if _, err := os.Stat(f.Name()); !os.IsNotExist(err) {
+		t.Fatalf("the bulk result's file is still there after Close: %v", err)
+	}
+}
+
+// A malformed line in a bulk result is a retryable error naming the
+// result, not a crash or a half-read catalogue.
+func TestBulkResultMalformedLineIsRetryable(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "bulk-*.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := &bulkResult{file: f}
+	defer res.Close()
+	err = res.index(strings.NewReader("{\"id\":\"gid://shopify/Product/1\"}\n{not json\n"))
+	if err == nil || !strings.Contains(err.Error(), "malformed line") {
+		t.Fatalf("got %v, want the malformed line named", err)
+	}
+	if sdk.ClassOf(err) != sdk.ClassRetryable {
+		t.Fatalf("a malformed bulk result should be retried: %v", err)
+	}
 }
