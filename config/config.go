@@ -20,6 +20,7 @@ type Config struct {
 	Plugins  Plugins  `key:"plugins"`
 	Rackbeat Rackbeat `key:"rackbeat"`
 	Log      Log      `key:"log"`
+	Jobs     Jobs     `key:"jobs"`
 	Links    []Link   `key:"links"`
 }
 
@@ -60,6 +61,16 @@ type Rackbeat struct {
 	Token             Secret `key:"token" required:"true"`
 	RequestsPerMinute int    `key:"requests_per_minute" default:"480" min:"1"`
 	WebhookToken      Secret `key:"webhook_token"`
+}
+
+// Jobs sizes the host's job queue. The defaults suit one host with a few
+// links; hosts sharing a PostgreSQL database each run their own workers.
+type Jobs struct {
+	Workers int `key:"workers" default:"20" min:"1"`
+	PerLink int `key:"per_link" default:"6" min:"1"`
+	// DeadAfter matters only on PostgreSQL, where it decides how soon the
+	// other hosts take over the jobs of a host that stopped answering.
+	DeadAfter time.Duration `key:"dead_after" default:"30s"`
 }
 
 // Log configures the host's log output.

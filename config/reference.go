@@ -30,6 +30,11 @@ var docs = map[string]keyText{
 	"server.operator_token": {"Token that unlocks the status page's actions (retry, drop); without it the page is read-only.", ""},
 	"server.max_body_bytes": {"Largest webhook body accepted, in bytes; larger requests are refused.", ""},
 
+	"jobs":            {"The host's job queue: how many jobs run at once.", ""},
+	"jobs.workers":    {"Jobs this host runs at once, over all links. A reconciliation or an initial sync holds one for minutes.", ""},
+	"jobs.per_link":   {"Jobs of one link this host runs at once, so one busy link cannot take every worker; its order imports still run beside a long reconciliation.", ""},
+	"jobs.dead_after": {"PostgreSQL only: how long a host may miss its heartbeat before the other hosts take over the jobs it was running (a host that cannot write its heartbeat for half of it stops its own jobs). Long enough that a pause or a short database restart does not look like death; SQLite ignores it.", ""},
+
 	"plugins":      {"Where connector binaries live.", ""},
 	"plugins.dir":  {"Folder of connector binaries (shopbridge-connector-<name>_v<semver>).", ""},
 	"plugins.lock": {"Lock file with the sha256 of every installed connector binary; a binary that does not match is never run.", ""},

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -92,10 +93,13 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Host, error) {
 	// minutes; a link's order imports must not queue behind them.
 	so := opts.Scheduler
 	if so.Workers == 0 {
-		so.Workers = 20
+		so.Workers = cmp.Or(cfg.Jobs.Workers, 20)
 	}
 	if so.PerLinkConcurrency == 0 {
-		so.PerLinkConcurrency = 6
+		so.PerLinkConcurrency = cmp.Or(cfg.Jobs.PerLink, 6)
+	}
+	if so.DeadAfter == 0 {
+		so.DeadAfter = cfg.Jobs.DeadAfter
 	}
 	if h.sched, err = schedule.New(db, log.Named("jobs"), so); err != nil {
 		return fail(fmt.Errorf("start the job queue: %w", err))
