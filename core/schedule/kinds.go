@@ -3,6 +3,7 @@ package schedule
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -62,9 +63,25 @@ type OrdersPull struct {
 	Link string `json:"link" river:"unique"`
 }
 
-// ProductsPull reads channel products into Rackbeat.
+// ProductsPull reads channel products into Rackbeat from the link's saved
+// cursor. Pulls of one link coalesce like StockPush: requests while one
+// waits are that one, and a request while one runs becomes one follow-up,
+// since the running pull may have read past the change that caused it.
 type ProductsPull struct {
 	Link string `json:"link" river:"unique"`
+	// After: see ProductsPush.After.
+	After int64 `json:"after,omitempty" river:"unique"`
+	// Source says what asked for the pull first: "webhook", or empty for
+	// the periodic pull. Requests coalesced into it keep the first source.
+	Source string `json:"source,omitempty"`
+	// Delay asks the pull to start no sooner than Delay after it is
+	// enqueued, for a channel whose cursor trails the clock. The job waits
+	// in the queue as scheduled, holding no worker; a waiting pull that
+	// absorbs the request is pushed back as far (see EnqueueTx). River
+	// moves scheduled jobs to the queue on its scheduler's pass, every 5 s
+	// on the leader host, so the pull starts up to that much later than
+	// due. Not stored: the job's scheduled time records it.
+	Delay time.Duration `json:"-"`
 }
 
 // ProductsPush writes one Rackbeat product to the channel. Pushes of one SKU
@@ -149,14 +166,23 @@ func (StockReconcile) InsertOpts() river.InsertOpts    { return uniqueWhileNotFi
 func (ProductsReconcile) InsertOpts() river.InsertOpts { return uniqueWhileNotFinished }
 func (InitialSync) InsertOpts() river.InsertOpts       { return uniqueWhileNotFinished }
 
-// coalescing is implemented by the pushes, whose follow-up jobs carry the id
-// of the running job they follow.
+// coalescing is implemented by the pushes and the products pull, whose
+// follow-up jobs carry the id of the job they follow.
 type coalescing interface {
 	after(id int64) Args
 }
 
+func (a ProductsPull) after(id int64) Args { a.After = id; return a }
 func (a ProductsPush) after(id int64) Args { a.After = id; return a }
 func (a StockPush) after(id int64) Args    { a.After = id; return a }
+
+// delayed is implemented by arguments that can ask to start a while after
+// they are enqueued; zero starts at once.
+type delayed interface {
+	startDelay() time.Duration
+}
+
+func (a ProductsPull) startDelay() time.Duration { return a.Delay }
 
 // longRunning kinds walk a whole catalogue; the others touch one item.
 func longRunning(kind string) bool {
@@ -187,7 +213,8 @@ func ArgsFor(kind, link string) (Args, error) {
 }
 
 // ArgsFromQuarantine rebuilds a job's arguments from a quarantined job's kind
-// and payload, for a retry.
+// and payload, for a retry. A follow-up's After is dropped (the job it
+// followed is long gone), also for a pull, which is rebuilt from its link.
 func ArgsFromQuarantine(kind string, payload []byte) (Args, error) {
 	var a Args
 	var err error

@@ -194,7 +194,9 @@ type linkSlots struct {
 // independent of the transaction type so that SQLite (*sql.Tx) and
 // PostgreSQL (pgx.Tx) share the rest of the code.
 type riverClient interface {
-	insertTx(ctx context.Context, tx *state.Tx, args river.JobArgs) (*rivertype.JobInsertResult, error)
+	// insertTx inserts args; opts may be nil, and its unset fields are
+	// taken from the args' own InsertOpts (uniqueness).
+	insertTx(ctx context.Context, tx *state.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	start(ctx context.Context) error
 	stop(ctx context.Context) error
 	stopAndCancel(ctx context.Context) error
@@ -209,8 +211,8 @@ type typedClient[TTx any] struct {
 	txOf func(*state.Tx) TTx
 }
 
-func (t typedClient[TTx]) insertTx(ctx context.Context, tx *state.Tx, args river.JobArgs) (*rivertype.JobInsertResult, error) {
-	return t.c.InsertTx(ctx, t.txOf(tx), args, nil)
+func (t typedClient[TTx]) insertTx(ctx context.Context, tx *state.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	return t.c.InsertTx(ctx, t.txOf(tx), args, opts)
 }
 func (t typedClient[TTx]) start(ctx context.Context) error         { return t.c.Start(ctx) }
 func (t typedClient[TTx]) stop(ctx context.Context) error          { return t.c.Stop(ctx) }
@@ -376,26 +378,55 @@ func (s *Scheduler) EnqueueTx(ctx context.Context, tx *state.Tx, args Args) (Enq
 	if args == nil || args.LinkID() == "" {
 		return Enqueued{}, errors.New("schedule: a job needs a link")
 	}
-	res, err := s.rc.insertTx(ctx, tx, args)
+	// A job asked to start later is inserted scheduled, so that it waits in
+	// the queue rather than in a handler holding a worker and a link slot.
+	var opts *river.InsertOpts
+	var due time.Time
+	if d, ok := args.(delayed); ok && d.startDelay() > 0 {
+		due = time.Now().Add(d.startDelay())
+		opts = &river.InsertOpts{ScheduledAt: due}
+	}
+	res, err := s.rc.insertTx(ctx, tx, args, opts)
 	if err != nil {
 		return Enqueued{}, fmt.Errorf("schedule: enqueue %s for %s/%s: %w", args.Kind(), args.LinkID(), args.JobKey(), err)
 	}
-	// A push that arrives while an equal push is running may carry news the
-	// running one has already missed: queue one follow-up behind it. Further
-	// pushes while the follow-up waits coalesce into it. The follow-up may
-	// itself have started already (a link runs two jobs at once), so the
-	// chain is followed until a push that has not started: stopping at a
-	// running follow-up lost the news whenever both running pushes had read
-	// the pending set before it arrived.
-	if c, ok := args.(coalescing); ok {
-		for hops := 0; res.UniqueSkippedAsDuplicate && res.Job.State == rivertype.JobStateRunning; hops++ {
-			if hops == maxFollowUps {
-				return Enqueued{}, fmt.Errorf("schedule: enqueue %s for %s/%s: %d follow-ups are all running; the link's concurrency should make that impossible", args.Kind(), args.LinkID(), args.JobKey(), hops)
+	// A request that arrives while an equal job waits is that job's work,
+	// provided the job starts late enough for it: a waiting job due before
+	// this request's due is pushed back to it, or the request would be
+	// served by a pull that cannot yet see its change.
+	//
+	// A push or pull that arrives while an equal one is running may carry
+	// news the running one has already missed (it read the pending set, or
+	// the channel past the cursor, before the change): queue one follow-up
+	// behind it. Further requests while the follow-up waits coalesce into
+	// it. The follow-up may itself have started already (a link runs two
+	// jobs at once), so the chain is followed until a job that has not
+	// started: stopping at a running follow-up lost the news whenever both
+	// running pushes had read the pending set before it arrived. A waiting
+	// job that may not be pushed back any further is followed the same way.
+	c, coalesces := args.(coalescing)
+	for hops := 0; res.UniqueSkippedAsDuplicate; hops++ {
+		if res.Job.State != rivertype.JobStateRunning {
+			if due.IsZero() || !res.Job.ScheduledAt.Before(due) {
+				break
 			}
-			res, err = s.rc.insertTx(ctx, tx, c.after(res.Job.ID))
+			ok, err := s.postpone(ctx, tx, res.Job, due)
 			if err != nil {
-				return Enqueued{}, fmt.Errorf("schedule: enqueue follow-up %s for %s/%s: %w", args.Kind(), args.LinkID(), args.JobKey(), err)
+				return Enqueued{}, fmt.Errorf("schedule: enqueue %s for %s/%s: push back the waiting job %d: %w", args.Kind(), args.LinkID(), args.JobKey(), res.Job.ID, err)
 			}
+			if ok {
+				break
+			}
+		}
+		if !coalesces {
+			break
+		}
+		if hops == maxFollowUps {
+			return Enqueued{}, fmt.Errorf("schedule: enqueue %s for %s/%s: %d follow-ups are all running or due too soon; the link's concurrency and maxPostpone should make that impossible", args.Kind(), args.LinkID(), args.JobKey(), hops)
+		}
+		res, err = s.rc.insertTx(ctx, tx, c.after(res.Job.ID), opts)
+		if err != nil {
+			return Enqueued{}, fmt.Errorf("schedule: enqueue follow-up %s for %s/%s: %w", args.Kind(), args.LinkID(), args.JobKey(), err)
 		}
 	}
 	return Enqueued{ID: res.Job.ID, Duplicate: res.UniqueSkippedAsDuplicate}, nil
@@ -408,6 +439,49 @@ func (s *Scheduler) EnqueueTx(ctx context.Context, tx *state.Tx, args Args) (Enq
 // Those waiting jobs mean a burst can cost a few pushes that find nothing
 // left to do: one cheap read each, against a lost stock move.
 const maxFollowUps = 64
+
+// maxPostpone is how long after it was created a waiting job may still be
+// pushed back by a delayed request. Without a bound a steady stream of
+// requests would keep it waiting for ever: Shopify sends a product webhook
+// on every sale, so a busy shop's webhook pull would never run. A request
+// that finds the waiting job too old gets a follow-up after it, so under a
+// steady stream a pull starts about every maxPostpone.
+const maxPostpone = 30 * time.Second
+
+// postpone makes the waiting job start no sooner than due. It reports false,
+// changing nothing, when the job has waited maxPostpone already, or has
+// started (or ended) since the insert saw it. Only the time changes, not the
+// state: River takes an available job only once its scheduled_at has passed
+// (as with its own short snoozes), and moves scheduled and retryable jobs to
+// the queue when theirs has.
+func (s *Scheduler) postpone(ctx context.Context, tx *state.Tx, job *rivertype.JobRow, due time.Time) (bool, error) {
+	if time.Since(job.CreatedAt) >= maxPostpone {
+		return false, nil
+	}
+	const waiting = "state IN ('available', 'scheduled', 'retryable')"
+	var n int64
+	if tx.SQLTx() != nil {
+		// SQLite compares River's times as text, so due is written in
+		// River's own format; max() keeps a later time another request set.
+		res, err := tx.SQLTx().ExecContext(ctx, "UPDATE river_job SET scheduled_at = max(scheduled_at, ?) WHERE id = ? AND "+waiting,
+			due.UTC().Round(time.Millisecond).Format("2006-01-02 15:04:05.000"), job.ID)
+		if err != nil {
+			return false, err
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return false, err
+		}
+	} else {
+		// A job a worker is taking at this moment is locked: the UPDATE
+		// waits for the fetch to commit and then finds it running.
+		tag, err := tx.PgxTx().Exec(ctx, "UPDATE river_job SET scheduled_at = GREATEST(scheduled_at, $1) WHERE id = $2 AND "+waiting, due, job.ID)
+		if err != nil {
+			return false, err
+		}
+		n = tag.RowsAffected()
+	}
+	return n == 1, nil
+}
 
 // ID is this scheduler's River client id: the name River writes to
 // river_job.attempted_by when this host takes a job, and the key of its
