@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -123,7 +124,16 @@ func (h *Host) linkJob(run func(context.Context, *Link) (flow.Report, error)) sc
 		}
 		rep, err := run(ctx, l)
 		countItems(ctx, reportItems(rep))
-		h.log.Info("products run", "link", job.Link, "kind", job.Kind, "report", fmt.Sprintf("%+v", rep), "error", err)
+		attrs := []any{"link", job.Link, "kind", job.Kind}
+		// A pull a channel's webhook asked for says so; the periodic runs
+		// carry no source.
+		var src struct {
+			Source string `json:"source"`
+		}
+		if json.Unmarshal(job.Args, &src) == nil && src.Source != "" {
+			attrs = append(attrs, "source", src.Source)
+		}
+		h.log.Info("products run", append(attrs, "report", fmt.Sprintf("%+v", rep), "error", err)...)
 		return jobError(err)
 	}
 }
@@ -136,20 +146,6 @@ func (h *Host) jobProductsPush(ctx context.Context, job schedule.Job) error {
 	l, err := h.OpenLink(ctx, a.Link)
 	if err != nil {
 		return err
-	}
-	if a.SKU == channelPullKey {
-		if l.products == nil || !pullsProducts(l.cfg.Products.Direction) {
-			return nil
-		}
-		select {
-		case <-time.After(channelPullLag):
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		rep, err := l.products.Pull(ctx)
-		countItems(ctx, reportItems(rep))
-		h.log.Info("products run", "link", a.Link, "kind", "products.pull (webhook)", "report", fmt.Sprintf("%+v", rep), "error", err)
-		return jobError(err)
 	}
 	if l.products == nil || !pushesProducts(l.cfg.Products.Direction) {
 		return nil

@@ -360,6 +360,18 @@ func TestShopifySyncPriorityShopifyDefaultGroup(t *testing.T) {
 		p, _ := w.rb.Product(sku)
 		return p.Name == "Kaffekopp i lera" && p.SalesPrice.String() == "100"
 	})
+	// The operator sees the webhooks' pulls as what they are: products.pull
+	// jobs in /metrics (with the pull at start), and not one products.push,
+	// since this link pushes nothing to the shop.
+	const pulls, pushes = `shopbridge_job_duration_seconds_count{kind="products.pull"}`, `shopbridge_job_duration_seconds_count{kind="products.push"}`
+	var got map[string]float64
+	w.eventually("the webhooks' pulls timed as products.pull", 60*time.Second, func() bool {
+		got = metricSamples(t, w.get(t, "/metrics"))
+		return got[pulls] >= 2
+	})
+	if got[pushes] != 0 {
+		t.Errorf("%v products.push jobs ran on a link that pushes no products; a channel's product webhook must queue a products.pull", got[pushes])
+	}
 
 	titleBefore := w.shopifyCatalogue(t)[w.sku(5)].Title
 	body, _ := json.Marshal(map[string]any{"number": w.sku(5), "name": "Bara i Rackbeat"})

@@ -41,12 +41,15 @@ func (h *Host) jobsForChannelEvents(l *Link, events []sdk.Event) []schedule.Args
 		case strings.HasPrefix(e.Type, "order.") && l.orders != nil && e.ID != "":
 			jobs = append(jobs, schedule.OrdersImport{Link: l.cfg.ID, ChannelOrderID: e.ID, Source: "webhook"})
 		case strings.HasPrefix(e.Type, "product.") && l.products != nil && pullsProducts(l.cfg.Products.Direction):
-			// One coalescing pull per link: a burst of changes is one pull,
-			// and a change announced while a pull runs gets a pull after it
-			// (a plain products.pull job would be dropped as a duplicate of
-			// the running one, and the change missed until the next
-			// periodic pull, hours away).
-			jobs = append(jobs, schedule.ProductsPush{Link: l.cfg.ID, SKU: channelPullKey})
+			// One pull per link, not one job per product: the pull reads
+			// every change since the cursor. Pulls coalesce, so a burst of
+			// changes is one pull and a change announced while a pull runs
+			// gets one pull after it; the delay keeps it from starting
+			// before the connector's cursor has caught up with the change.
+			// It is a long job like the periodic pull: a reload's drain
+			// cancels it rather than waiting, and it goes on from the saved
+			// cursor after the swap.
+			jobs = append(jobs, schedule.ProductsPull{Link: l.cfg.ID, Source: "webhook", Delay: channelPullLag})
 		}
 		// Channel stock events are not work: Rackbeat is the system of
 		// record for stock, and pushing its number back on every channel
@@ -55,17 +58,10 @@ func (h *Host) jobsForChannelEvents(l *Link, events []sdk.Event) []schedule.Args
 	return jobs
 }
 
-// channelPullKey is the key of a products job that pulls the channel's
-// changes into Rackbeat (after a channel's product webhook) instead of
-// pushing one Rackbeat SKU to the channel; it uses the push job for its
-// coalescing. (No NUL byte or the like: PostgreSQL's jsonb refuses it in
-// the job's arguments.)
-const channelPullKey = "shopbridge:channel-pull"
-
-// channelPullLag is how long a webhook-caused pull waits first: a
-// connector's cursor trails the clock (Shopify's by one to two seconds, so
-// that a second still changing is read whole), and a pull started at once
-// would not yet see the change it was called for.
+// channelPullLag is how long a webhook-caused pull waits in the queue
+// before it starts: a connector's cursor trails the clock (Shopify's by one
+// to two seconds, so that a second still changing is read whole), and a
+// pull started at once would not yet see the change it was called for.
 const channelPullLag = 2500 * time.Millisecond
 
 func pullsProducts(direction string) bool { return direction == "channel" || direction == "both" }
