@@ -65,11 +65,15 @@ type OrdersPull struct {
 
 // ProductsPull reads channel products into Rackbeat from the link's saved
 // cursor. Pulls of one link coalesce like StockPush: requests while one
-// waits are that one, and a request while one runs becomes one follow-up,
-// since the running pull may have read past the change that caused it.
+// waits are that one, and a request (Enqueue) while one runs becomes one
+// follow-up, since the running pull may have read past the change that
+// caused it. The periodic pull, which River inserts itself, gets no
+// follow-up: it is dropped while an equal pull waits or runs.
 type ProductsPull struct {
 	Link string `json:"link" river:"unique"`
-	// After: see ProductsPush.After.
+	// After is set by the scheduler on a follow-up: the id of the pull
+	// that was running, or that was waiting but could not be pushed back
+	// any further for a delayed request (see EnqueueTx); leave it zero.
 	After int64 `json:"after,omitempty" river:"unique"`
 	// Source says what asked for the pull first: "webhook", or empty for
 	// the periodic pull. Requests coalesced into it keep the first source.
