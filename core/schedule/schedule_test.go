@@ -273,13 +273,34 @@ func TestStockPushBurstCoalesces(t *testing.T) {
 // was missing left 18 of 23 moved SKUs unflushed until the 6-hour
 // reconciliation.
 func TestStockPushWhileItsFollowUpRunsGetsAnother(t *testing.T) {
+	newsAfterBothRead(t, schedule.KindStockPush, schedule.StockPush{Link: "shop"})
+}
+
+// The host turns every product webhook of a channel into one coalescing
+// pull of the link (a products.push job under the host's channel-pull
+// key), which reads the channel's changes since its cursor. A merchant's
+// edit announced while two such pulls run, both past their read of the
+// channel (they wait for the link's products flow, held by a
+// reconciliation), must still get a pull that starts after it. Without it
+// the 200-edit both-ways proof on Shopify kept three Shopify edits out of
+// Rackbeat for good: no pull ran after the edits, and the next periodic
+// one was an hour away.
+func TestChannelPullAnnouncedWhileTwoPullsRunGetsAnother(t *testing.T) {
+	newsAfterBothRead(t, schedule.KindProductsPush, schedule.ProductsPush{Link: "shop", SKU: "shopbridge:channel-pull"})
+}
+
+// newsAfterBothRead enqueues push (of kind) as a webhook would for each
+// piece of news: one, then one more once its job runs, then five while
+// both running jobs hold on to what they read when they started. The last
+// job to run must have started after the last news.
+func newsAfterBothRead(t *testing.T, kind string, push schedule.Args) {
 	forEach(t, func(t *testing.T, b statetest.Backend) {
 		e := newEnv(t, b, testOptions())
-		var notes atomic.Int64 // moves noted so far, as the webhook sink would
+		var notes atomic.Int64 // news announced so far, as the webhook sink would
 		var mu sync.Mutex
-		var seen []int64 // the moves each push could see when it started
+		var seen []int64 // the news each job could see when it started
 		started, release := make(chan struct{}, 64), make(chan struct{})
-		e.handle(schedule.KindStockPush, func(ctx context.Context, j schedule.Job) error {
+		e.handle(kind, func(ctx context.Context, j schedule.Job) error {
 			mu.Lock()
 			seen = append(seen, notes.Load())
 			mu.Unlock()
@@ -287,23 +308,23 @@ func TestStockPushWhileItsFollowUpRunsGetsAnother(t *testing.T) {
 			<-release
 			return nil
 		})
-		note := func() { notes.Add(1); e.enqueue(schedule.StockPush{Link: "shop"}) }
+		note := func() { notes.Add(1); e.enqueue(push) }
 		e.start()
 		note()
 		<-started
 		note() // its follow-up, which starts at once beside it
 		<-started
 		for range 5 {
-			note() // both running pushes have read the pending set already
+			note() // both running jobs have read already
 		}
 		close(release)
 		e.settle()
 		mu.Lock()
 		defer mu.Unlock()
 		if last := seen[len(seen)-1]; last != notes.Load() {
-			t.Fatalf("the pushes saw %v of %d noted moves: the last %d wait for the next reconciliation", seen, notes.Load(), notes.Load()-last)
+			t.Fatalf("the jobs saw %v of %d announced changes: the last %d wait for the next periodic run", seen, notes.Load(), notes.Load()-last)
 		}
-		t.Logf("%d moves, %d pushes, which saw %v", notes.Load(), len(seen), seen)
+		t.Logf("%d announcements, %d runs, which saw %v", notes.Load(), len(seen), seen)
 	})
 }
 
