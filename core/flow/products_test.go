@@ -193,15 +193,8 @@ func TestCategoryGroups(t *testing.T) {
 
 func fieldIDs(t *testing.T, e *env) (uid, variation int) {
 	t.Helper()
-	for _, f := range e.rb.Fields() {
-		switch f.Name {
-		case rbsandbox.FieldShopboxUID:
-			uid = f.ID
-		case rbsandbox.FieldShopboxVariation:
-			variation = f.ID
-		}
-	}
-	if uid == 0 || variation == 0 {
+	uid, variation, ok := e.rb.ShopboxFieldIDs()
+	if !ok {
 		t.Fatal("the sandbox has no Shopbox id fields")
 	}
 	return uid, variation

@@ -8,8 +8,6 @@ import (
 	"testing"
 
 	"github.com/shopspring/decimal"
-
-	rbsandbox "github.com/shopbridge/shopbridge/sandbox/rackbeat"
 )
 
 func itoa[T ~int | ~int64](n T) string { return strconv.FormatInt(int64(n), 10) }
@@ -46,15 +44,8 @@ func grepLines(s, substr string) string {
 // fills ("Shopbox UID felt ID", "Shopbox variasjonsfelt ID").
 func (w *world) shopboxIDFields(t *testing.T) (uid, variation int) {
 	t.Helper()
-	for _, f := range w.rb.Fields() {
-		switch f.Name {
-		case rbsandbox.FieldShopboxUID:
-			uid = f.ID
-		case rbsandbox.FieldShopboxVariation:
-			variation = f.ID
-		}
-	}
-	if uid == 0 || variation == 0 {
+	uid, variation, ok := w.rb.ShopboxFieldIDs()
+	if !ok {
 		t.Fatal("the Rackbeat sandbox has no Shopbox id fields")
 	}
 	return uid, variation

@@ -100,9 +100,10 @@ func (h *Host) observed(fn schedule.HandlerFunc) schedule.HandlerFunc {
 // import, a product or stock push of one SKU) that moved nothing: it
 // failed and will be retried, it went to quarantine (the scheduler's rule:
 // an error no retry can fix, or the last attempt; an item the flow put
-// there itself was counted by flowStore), or it was skipped (already imported, not triggered yet,
-// cancelled). A job that waits as the remote side asked is not an outcome
-// yet: it runs again without spending an attempt.
+// there itself was counted by flowStore), or it was skipped (already
+// imported, not triggered yet, cancelled). A job that waits as the remote
+// side asked is not an outcome yet: it runs again without spending an
+// attempt.
 func itemOutcome(job schedule.Job, err error) string {
 	if err != nil {
 		class, wait := classify(err)

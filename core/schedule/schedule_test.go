@@ -266,27 +266,26 @@ func TestStockPushBurstCoalesces(t *testing.T) {
 	})
 }
 
-// A move noted while a push runs gets one push that starts after it, and
-// so does one noted while two pushes of the link run at once (the running
-// one and its follow-up). A move noted while both run, after both read the pending
-// set, must still get a push that starts after it: the CI run where this
-// was missing left 18 of 23 moved SKUs unflushed until the 6-hour
-// reconciliation.
+// A link runs two pushes at once (the running one and its follow-up). A
+// move noted while both run, after both read the pending set, must still
+// get a push that starts after it: the CI run where this was missing left
+// 18 of 23 moved SKUs unflushed until the 6-hour reconciliation.
 func TestStockPushWhileItsFollowUpRunsGetsAnother(t *testing.T) {
 	newsAfterBothRead(t, schedule.KindStockPush, schedule.StockPush{Link: "shop"})
 }
 
 // The host turns every product webhook of a channel into one coalescing
-// pull of the link (a products.push job under the host's channel-pull
-// key), which reads the channel's changes since its cursor. A merchant's
-// edit announced while two such pulls run, both past their read of the
-// channel (they wait for the link's products flow, held by a
-// reconciliation), must still get a pull that starts after it. Without it
-// the 200-edit both-ways proof on Shopify kept three Shopify edits out of
-// Rackbeat for good: no pull ran after the edits, and the next periodic
-// one was an hour away.
+// products.pull of the link, which reads the channel's changes since its
+// cursor. A merchant's edit announced while two such pulls run, both past
+// their read of the channel (they wait for the link's products flow, held
+// by a reconciliation), must still get a pull that starts after it.
+// Without it the 200-edit both-ways proof on Shopify kept three Shopify
+// edits out of Rackbeat for good: no pull ran after the edits, and the
+// next periodic one was an hour away. (The host's pull also waits out the
+// channel's cursor lag, Delay; the follow-up chain does not depend on it,
+// and TestPullBurstWhileOneRunsGivesOneFollowUp covers it with the delay.)
 func TestChannelPullAnnouncedWhileTwoPullsRunGetsAnother(t *testing.T) {
-	newsAfterBothRead(t, schedule.KindProductsPush, schedule.ProductsPush{Link: "shop", SKU: "shopbridge:channel-pull"})
+	newsAfterBothRead(t, schedule.KindProductsPull, schedule.ProductsPull{Link: "shop", Source: "webhook"})
 }
 
 // newsAfterBothRead enqueues push (of kind) as a webhook would for each

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
-	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -99,12 +98,8 @@ func BenchmarkBulkResultMemory(b *testing.B) {
 	var indexed, decoded float64
 	for b.Loop() {
 		before := heap()
-		f, err := os.CreateTemp(b.TempDir(), "bulk-*.jsonl")
+		res, err := indexBulk(b, jsonl)
 		if err != nil {
-			b.Fatal(err)
-		}
-		res := &bulkResult{file: f}
-		if err := res.index(strings.NewReader(jsonl)); err != nil {
 			b.Fatal(err)
 		}
 		indexed = float64(heap()-before) / products

@@ -89,12 +89,8 @@ func TestBulkResultGroupsInterleavedVariants(t *testing.T) {
 		`{"id":"gid://shopify/ProductVariant/21","sku":"F-1","__parentId":"gid://shopify/Product/2"}`,
 		`{"id":"gid://shopify/ProductVariant/12","sku":"K-2","__parentId":"gid://shopify/Product/1"}`,
 	}, "\n") + "\n"
-	f, err := os.CreateTemp(t.TempDir(), "bulk-*.jsonl")
+	res, err := indexBulk(t, jsonl)
 	if err != nil {
-		t.Fatal(err)
-	}
-	res := &bulkResult{file: f}
-	if err := res.index(strings.NewReader(jsonl)); err != nil {
 		t.Fatal(err)
 	}
 	var got []string
@@ -112,8 +108,9 @@ func TestBulkResultGroupsInterleavedVariants(t *testing.T) {
 	if want := []string{"Kopp: K-1 K-2", "Fat: F-1"}; !slices.Equal(got, want) {
 		t.Fatalf("grouped %q, want %q", got, want)
 	}
+	name := res.file.Name()
 	res.Close()
-	if _, err := os.Stat(f.Name()); !os.IsNotExist(err) {
+	if _, err := os.Stat(name); !os.IsNotExist(err) {
 		t.Fatalf("the bulk result's file is still there after Close: %v", err)
 	}
 }
@@ -121,17 +118,24 @@ func TestBulkResultGroupsInterleavedVariants(t *testing.T) {
 // A malformed line in a bulk result is a retryable error naming the
 // result, not a crash or a half-read catalogue.
 func TestBulkResultMalformedLineIsRetryable(t *testing.T) {
-	f, err := os.CreateTemp(t.TempDir(), "bulk-*.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := &bulkResult{file: f}
-	defer res.Close()
-	err = res.index(strings.NewReader("{\"id\":\"gid://shopify/Product/1\"}\n{not json\n"))
+	_, err := indexBulk(t, "{\"id\":\"gid://shopify/Product/1\"}\n{not json\n")
 	if err == nil || !strings.Contains(err.Error(), "malformed line") {
 		t.Fatalf("got %v, want the malformed line named", err)
 	}
 	if sdk.ClassOf(err) != sdk.ClassRetryable {
 		t.Fatalf("a malformed bulk result should be retried: %v", err)
 	}
+}
+
+// indexBulk indexes a bulk result given as text, its file in the test's
+// temporary directory; the result is closed when the test ends.
+func indexBulk(tb testing.TB, jsonl string) (*bulkResult, error) {
+	tb.Helper()
+	f, err := os.CreateTemp(tb.TempDir(), "bulk-*.jsonl")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	res := &bulkResult{file: f}
+	tb.Cleanup(res.Close)
+	return res, res.index(strings.NewReader(jsonl))
 }

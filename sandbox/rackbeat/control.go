@@ -208,6 +208,21 @@ func (s *Server) Fields() []Field {
 	return out
 }
 
+// ShopboxFieldIDs returns the ids of the two custom fields the Shopbox
+// guide fills ("Shopbox UID felt ID", "Shopbox variasjonsfelt ID"); ok is
+// false when the account lacks either.
+func (s *Server) ShopboxFieldIDs() (uid, variation int, ok bool) {
+	for _, f := range s.Fields() {
+		switch f.Name {
+		case FieldShopboxUID:
+			uid = f.ID
+		case FieldShopboxVariation:
+			variation = f.ID
+		}
+	}
+	return uid, variation, uid != 0 && variation != 0
+}
+
 // Webhooks returns the subscriptions, tokens included.
 func (s *Server) Webhooks() []Webhook {
 	s.mu.RLock()
